@@ -20,6 +20,16 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def set_threads(threads: int | None) -> None:
+    """Use `threads` CPU threads for torch's kernels (None: torch's default, one per core).
+
+    With several sweeps on one machine, give each threads=1: oversubscribed cores slow small
+    models far more than a fair share would.
+    """
+    if threads is not None:
+        torch.set_num_threads(int(threads))
+
+
 def seed_everything(seed: int) -> torch.Generator:
     """Seed torch's global RNG (model init) and return a CPU generator for the data order."""
     torch.manual_seed(seed)

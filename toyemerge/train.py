@@ -9,6 +9,8 @@ whose loss turns non-finite is recorded as failed with its reason and the sweep 
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import logging
 import time
 from pathlib import Path
@@ -22,7 +24,8 @@ from toyemerge.experiment import require_experiment, require_writable
 from toyemerge.export import experiment_dir, export_experiment
 from toyemerge.family import RunSpec, run_specs
 from toyemerge.figures import rebuild
-from toyemerge.fit import NonFiniteLossError, fit, resolve_device, seed_everything
+from toyemerge.fit import NonFiniteLossError, fit, resolve_device, seed_everything, set_threads
+from toyemerge.fit_seeds import fit_seeds
 from toyemerge.models import build_model, count_params
 from toyemerge.scoring import scorer
 from toyemerge.store import RunStore, remove_stale_temps
@@ -31,19 +34,43 @@ from toyemerge.tasks import make_task
 log = logging.getLogger("toyemerge.train")
 
 
+def seeded_model(cfg: DictConfig, spec: RunSpec, device: torch.device) -> tuple[torch.nn.Module, torch.Generator]:
+    """The run's freshly initialised model (global RNG seeded first) and its data-order generator."""
+    generator = seed_everything(spec.seed)
+    memory_format = torch.channels_last if cfg.compute.channels_last else torch.preserve_format
+    return build_model(spec.config["model"]).to(device, memory_format=memory_format), generator
+
+
 def train_run(cfg: DictConfig, task, spec: RunSpec, store: RunStore, device: torch.device) -> dict:
     """Train one model of the family, score its outputs and save the run; return its metrics."""
-    generator = seed_everything(spec.seed)
-    model = build_model(spec.config["model"]).to(device)
-    n_params = count_params(model)
-    label = f"{cfg.family.knob}={spec.scale} seed={spec.seed}"
+    model, generator = seeded_model(cfg, spec, device)
     try:
-        stats = fit(model, task, cfg.train, generator, desc=f"[{cfg.experiment}] {label}")
+        stats = fit(model, task, cfg.train, generator, desc=f"[{cfg.experiment}] {run_label(cfg, spec)}")
     except NonFiniteLossError as e:
-        store.save_failed(spec.run_id, spec.config, str(e), {"n_params": n_params})
+        stats = {"failed": str(e)}
+    return finish_run(cfg, task, spec, store, model, stats, device)
+
+
+def train_seed_group(cfg: DictConfig, task, specs: list[RunSpec], store: RunStore, device: torch.device) -> list[dict]:
+    """Train the seeds of one scale as one vmapped model (toyemerge.fit_seeds), then save each run."""
+    models, generators = zip(*(seeded_model(cfg, spec, device) for spec in specs), strict=True)
+    seeds = ",".join(str(spec.seed) for spec in specs)
+    desc = f"[{cfg.experiment}] {cfg.family.knob}={specs[0].scale} seeds={seeds}"
+    stats = fit_seeds(list(models), task, cfg.train, list(generators), desc=desc)
+    return [finish_run(cfg, task, spec, store, model, run_stats, device)
+            for spec, model, run_stats in zip(specs, models, stats, strict=True)]
+
+
+def finish_run(cfg: DictConfig, task, spec: RunSpec, store: RunStore, model: torch.nn.Module, stats: dict,
+               device: torch.device) -> dict:
+    """Score a trained model's test outputs and save the run (or record its failure)."""
+    n_params = count_params(model)
+    label = run_label(cfg, spec)
+    if "failed" in stats:
+        store.save_failed(spec.run_id, spec.config, stats["failed"], {"n_params": n_params})
         log.error("[%s] %s  params %s  FAILED: %s (recorded; the sweep goes on)", cfg.experiment, label,
-                  f"{n_params:,}", e)
-        return {"n_params": n_params, "failed": str(e)}
+                  f"{n_params:,}", stats["failed"])
+        return {"n_params": n_params, **stats}
     start = time.perf_counter()
     outputs = task.predict(model)
     scorer(cfg.task).score(outputs, cfg.metrics)  # a metric config that cannot work fails before any save
@@ -55,6 +82,24 @@ def train_run(cfg: DictConfig, task, spec: RunSpec, store: RunStore, device: tor
     log.info("[%s] %s  params %s  %.1f s  %s", cfg.experiment, label, f"{n_params:,}",
              stats["train_seconds"], smooth)
     return metrics
+
+
+def run_label(cfg: DictConfig, spec: RunSpec) -> str:
+    return f"{cfg.family.knob}={spec.scale} seed={spec.seed}"
+
+
+def batch_seeds(cfg: DictConfig, model_cfg: dict, device: torch.device) -> bool:
+    """Whether the seeds of a scale (its `model_cfg`) train as one vmapped model (config `compute.batch_seeds`).
+
+    `auto`: always on a GPU; on a CPU only for models up to compute.batch_seeds_max_params, because
+    bigger ones are compute-bound there and the batched kernels are slower than the plain ones.
+    """
+    mode = cfg.compute.batch_seeds
+    if mode != "auto":
+        return bool(mode)
+    if device.type == "cuda":
+        return True
+    return count_params(build_model(model_cfg)) <= cfg.compute.batch_seeds_max_params
 
 
 def needs_training(status: str, retry_failed: bool) -> bool:
@@ -78,6 +123,7 @@ def pending(cfg: DictConfig, store: RunStore, specs: list[RunSpec]) -> list[RunS
 
 
 def train_family(cfg: DictConfig) -> None:
+    set_threads(cfg.compute.threads)
     store = RunStore(cfg.store)
     specs = run_specs(cfg)
     require_writable(store.root)
@@ -91,23 +137,27 @@ def train_family(cfg: DictConfig) -> None:
     device = resolve_device(cfg.device)
     task = None
 
-    def train_if_free(spec: RunSpec, wait: bool) -> bool:
-        """Train `spec` under its lock; False if another sweep holds it and `wait` is off."""
+    def train_if_free(specs: list[RunSpec], wait: bool) -> list[RunSpec]:
+        """Train the runs of one scale that this sweep can lock; return those another sweep holds."""
         nonlocal task
-        with store.lock(spec.run_id, wait=wait) as held:
-            if not held:
-                return False
-            if needs_training(store.status(spec.run_id), cfg.retry_failed):  # another sweep may have done it
-                if task is None:  # load the data only when something needs training
-                    start = time.perf_counter()
-                    task = make_task(cfg, device)
-                    log.info("[%s] data on %s in %.1f s", cfg.experiment, device, time.perf_counter() - start)
-                train_run(cfg, task, spec, store, device)
-            return True
+        with contextlib.ExitStack() as locks:
+            held = [spec for spec in specs if locks.enter_context(store.lock(spec.run_id, wait=wait))]
+            todo = [spec for spec in held if needs_training(store.status(spec.run_id), cfg.retry_failed)]
+            if todo and task is None:  # load the data only when something needs training
+                start = time.perf_counter()
+                task = make_task(cfg, device)
+                log.info("[%s] data on %s in %.1f s", cfg.experiment, device, time.perf_counter() - start)
+            if len(todo) > 1 and batch_seeds(cfg, todo[0].config["model"], device):
+                train_seed_group(cfg, task, todo, store, device)
+            else:
+                for spec in todo:
+                    train_run(cfg, task, spec, store, device)
+        return [spec for spec in specs if spec not in held]
 
-    held_elsewhere = [spec for spec in todo if not train_if_free(spec, wait=False)]
+    held_elsewhere = [spec for _, group in itertools.groupby(todo, key=lambda spec: spec.scale)
+                      for spec in train_if_free(list(group), wait=False)]
     for spec in held_elsewhere:  # wait for the other sweep; train the run ourselves if it died
-        train_if_free(spec, wait=True)
+        train_if_free([spec], wait=True)
     if cfg.export:
         export_experiment(cfg, store)
         rebuild(cfg)
