@@ -43,6 +43,7 @@ def seeded_model(cfg: DictConfig, spec: RunSpec, device: torch.device) -> tuple[
 
 def train_run(cfg: DictConfig, task, spec: RunSpec, store: RunStore, device: torch.device) -> dict:
     """Train one model of the family, score its outputs and save the run; return its metrics."""
+    reset_peak_memory(device)
     model, generator = seeded_model(cfg, spec, device)
     try:
         stats = fit(model, task, cfg.train, generator, desc=f"[{cfg.experiment}] {run_label(cfg, spec)}")
@@ -53,6 +54,7 @@ def train_run(cfg: DictConfig, task, spec: RunSpec, store: RunStore, device: tor
 
 def train_seed_group(cfg: DictConfig, task, specs: list[RunSpec], store: RunStore, device: torch.device) -> list[dict]:
     """Train the seeds of one scale as one vmapped model (toyemerge.fit_seeds), then save each run."""
+    reset_peak_memory(device)
     models, generators = zip(*(seeded_model(cfg, spec, device) for spec in specs), strict=True)
     seeds = ",".join(str(spec.seed) for spec in specs)
     desc = f"[{cfg.experiment}] {cfg.family.knob}={specs[0].scale} seeds={seeds}"
@@ -77,11 +79,18 @@ def finish_run(cfg: DictConfig, task, spec: RunSpec, store: RunStore, model: tor
     test = scorer(cfg.task).summary(outputs)
     metrics = {"n_params": n_params, **stats, "eval_seconds": time.perf_counter() - start,
                "test": test, "device": str(device), "torch": torch.__version__}
+    if device.type == "cuda":  # the peak of this run (or of its seed group) since reset_peak_memory
+        metrics["gpu_peak_bytes"] = torch.cuda.max_memory_allocated(device)
     store.save(spec.run_id, spec.config, metrics, outputs)
     smooth = "  ".join(f"test {k} {v:.4f}" for k, v in test.items())
     log.info("[%s] %s  params %s  %.1f s  %s", cfg.experiment, label, f"{n_params:,}",
              stats["train_seconds"], smooth)
     return metrics
+
+
+def reset_peak_memory(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
 
 
 def run_label(cfg: DictConfig, spec: RunSpec) -> str:

@@ -1,0 +1,296 @@
+"""Benchmark: `python -m toyemerge.bench` (speed goals live here, never in timed tests).
+
+On one machine, in one run, side by side:
+
+1. training throughput of the tutorial loop a user would write (toyemerge.tutorial_loop: a
+   DataLoader over per-sample PIL images, batch 64, Adam) and of toyemerge's own path (the task's
+   whole tensors on the device, the experiment's recipe and `compute` settings, seeds of a small
+   scale batched as one vmapped model): images/s, their ratio and both final test accuracies, for
+   the LeNet widths of --widths and the experiment's number of epochs;
+2. wall time and peak memory (RSS of the process; GPU memory where there is one) of whole
+   families, each trained by `python -m toyemerge.train` into a scratch store;
+3. the time of `python -m toyemerge.figures` (re-score + every figure) on each committed export.
+
+Writes <out>/results.json and the tables between the markers of <out>/README.md, with the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
+
+from toyemerge.data import load_dataset
+from toyemerge.experiment import CONF_DIR, available_experiments
+from toyemerge.fit import fit, resolve_device, seed_everything
+from toyemerge.fit_seeds import fit_seeds
+from toyemerge.models import build_model, count_params
+from toyemerge.tasks import make_task
+from toyemerge.train import batch_seeds
+from toyemerge.tutorial_loop import tutorial_train, write_torchvision_mnist
+
+REPO = CONF_DIR.parent
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def experiment_config(name: str, *overrides: str):
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        return compose("config", overrides=[f"+exp={name}", *overrides])
+
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() \
+        else platform.processor()
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "python": platform.python_version(), "torch": torch.__version__,
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def ours_train(cfg, task, width: int, device: torch.device) -> dict:
+    """One scale through toyemerge's training path, exactly as `toyemerge.train` runs it."""
+    model_cfg = {**OmegaConf.to_container(cfg.model, resolve=True), cfg.family.knob: width}
+    seeds = list(cfg.seeds) if batch_seeds(cfg, model_cfg, device) else [cfg.seeds[0]]
+    memory_format = torch.channels_last if cfg.compute.channels_last else torch.preserve_format
+    models, generators = [], []
+    for seed in seeds:
+        generators.append(seed_everything(seed))
+        models.append(build_model(model_cfg).to(device, memory_format=memory_format))
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    if len(models) > 1:
+        fit_seeds(models, task, cfg.train, generators)
+    else:
+        fit(models[0], task, cfg.train, generators[0])
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    seconds = time.perf_counter() - start
+    accuracies = [float((out["pred"] == out["target"]).mean()) for out in map(task.predict, models)]
+    images = len(models) * cfg.train.epochs * len(task.y_train)
+    return {"images_per_second": images / seconds, "train_seconds": seconds, "models_at_once": len(models),
+            "test_accuracy": statistics.fmean(accuracies)}
+
+
+def step_ceiling(cfg, task, width: int, device: torch.device, channels_last: bool, n_seeds: int,
+                 seconds: float = 3.0) -> float:
+    """Images/s of training steps on one resident batch: the model's own cost, no data handling at all.
+
+    No loop can train faster than this, so it bounds what any data path can gain over the tutorial.
+    """
+    cfg = cfg.copy()
+    cfg.train.schedule, cfg.train.epochs = "constant", 1
+    model_cfg = {**OmegaConf.to_container(cfg.model, resolve=True), cfg.family.knob: width}
+    memory_format = torch.channels_last if channels_last else torch.preserve_format
+    models = [build_model(model_cfg).to(device, memory_format=memory_format) for _ in range(n_seeds)]
+    generators = [torch.Generator().manual_seed(i) for i in range(n_seeds)]
+    batch = next(task.epoch_batches(cfg.train.batch_size, generators[0]))
+
+    class OneBatch:  # the real task, handing out the same resident batch for `steps` steps
+        steps = 5
+
+        def __getattr__(self, name):
+            return getattr(task, name)
+
+        def steps_per_epoch(self, batch_size):
+            return self.steps
+
+        def epoch_batches(self, batch_size, generator):
+            return iter([batch] * self.steps)
+
+    def train_steps(steps: int) -> float:
+        OneBatch.steps = steps
+        start = time.perf_counter()
+        if n_seeds > 1:
+            fit_seeds(models, OneBatch(), cfg.train, generators)
+        else:
+            fit(models[0], OneBatch(), cfg.train, generators[0])
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        return time.perf_counter() - start
+
+    warmup = train_steps(5) / 5
+    steps = max(10, int(seconds / warmup))
+    return steps * n_seeds * len(batch[1]) / train_steps(steps)
+
+
+def what_each_setting_buys(cfg, task, width: int, device: torch.device) -> dict:
+    """Model-only images/s: plain, + channels_last, + the seeds batched (vmap), as toyemerge runs them."""
+    n_seeds = len(cfg.seeds)
+    return {"plain": step_ceiling(cfg, task, width, device, False, 1),
+            "channels_last": step_ceiling(cfg, task, width, device, True, 1),
+            "channels_last_seeds_batched": step_ceiling(cfg, task, width, device, True, n_seeds)}
+
+
+def side_by_side(cfg, widths: list[int], device: torch.device) -> list[dict]:
+    arrays = load_dataset(cfg.data.name, cfg.data.root)
+    task = make_task(cfg, device)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        root = write_torchvision_mnist(arrays, Path(tmp))
+        for width in widths:
+            model_cfg = {**OmegaConf.to_container(cfg.model, resolve=True), cfg.family.knob: width}
+            tutorial = tutorial_train(build_model(model_cfg), root, cfg.train.epochs, cfg.data.mean, cfg.data.std)
+            ours = ours_train(cfg, task, width, device)
+            rows.append({"width": width, "n_params": count_params(build_model(model_cfg)), "epochs": cfg.train.epochs,
+                         "tutorial": tutorial, "toyemerge": ours,
+                         "model_only": what_each_setting_buys(cfg, task, width, device),
+                         "ratio": ours["images_per_second"] / tutorial["images_per_second"]})
+            print(f"  width {width}: tutorial {tutorial['images_per_second']:,.0f} img/s "
+                  f"(acc {tutorial['test_accuracy']:.4f}), toyemerge {ours['images_per_second']:,.0f} img/s "
+                  f"(acc {ours['test_accuracy']:.4f}), ratio {rows[-1]['ratio']:.1f}x", flush=True)
+    return rows
+
+
+def family_run(name: str, data_root: str | None) -> dict:
+    """Train a whole family into a scratch store with `toyemerge.train`; its wall time and peak memory."""
+    with tempfile.TemporaryDirectory() as tmp:
+        overrides = [f"+exp={name}", f"store={tmp}/runs", f"paths.experiments={tmp}/experiments",
+                     f"paths.figures={tmp}/figures", f"hydra.run.dir={tmp}/logs"]
+        if data_root:
+            overrides.append(f"data.root={data_root}")
+        log = Path(tmp, "train.log")
+        start = time.perf_counter()
+        with open(log, "w") as stderr:
+            proc = subprocess.Popen([sys.executable, "-m", "toyemerge.train", *overrides], cwd=REPO,
+                                    stdout=subprocess.DEVNULL, stderr=stderr)
+            _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS, not all children's
+        wall = time.perf_counter() - start
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise RuntimeError(f"toyemerge.train +exp={name} failed:\n{log.read_text()[-2000:]}")
+        peak_rss = usage.ru_maxrss * 1024  # Linux reports KiB
+        metrics = [json.loads(p.read_text()) for p in Path(tmp, "runs").glob("*/metrics.json")]
+    gpu_peaks = [m["gpu_peak_bytes"] for m in metrics if "gpu_peak_bytes" in m]
+    return {"experiment": name, "runs": len(metrics), "wall_seconds": wall, "peak_rss_bytes": peak_rss,
+            "gpu_peak_bytes": max(gpu_peaks) if gpu_peaks else None}
+
+
+def figures_time(name: str, repeats: int) -> dict | None:
+    """Wall time of `python -m toyemerge.figures +exp=<name>` on a copy of its committed export."""
+    source = REPO / "experiments" / name
+    if not (source / "runs.csv").is_file():
+        return None
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copytree(source, Path(tmp, "experiments", name))
+        for _ in range(repeats):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "toyemerge.figures", f"+exp={name}",
+                            f"paths.experiments={tmp}/experiments", f"paths.figures={tmp}/figures",
+                            f"hydra.run.dir={tmp}/logs"], cwd=REPO, check=True, capture_output=True)
+            times.append(time.perf_counter() - start)
+    return {"experiment": name, "seconds_min": min(times), "seconds_median": statistics.median(times),
+            "repeats": repeats}
+
+
+def markdown(results: dict) -> str:
+    m = results["machine"]
+    lines = [f"Measured {m['date']} on {m['cpu']}, {m['cores']} cores, torch {m['torch']} with "
+             f"{m['torch_threads']} threads, Python {m['python']}, GPU: {m['gpu'] or 'none'}; "
+             f"load average at start {m['load_average_at_start']}. Command: `{results['command']}`.", ""]
+    if results["side_by_side"]:
+        lines += ["| LeNet width | params | epochs | tutorial img/s | toyemerge img/s | ratio | models at once "
+                  "| tutorial test acc | toyemerge test acc |", "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for r in results["side_by_side"]:
+            t, o = r["tutorial"], r["toyemerge"]
+            lines.append(f"| {r['width']} | {r['n_params']:,} | {r['epochs']} | {t['images_per_second']:,.0f} "
+                         f"| {o['images_per_second']:,.0f} | **{r['ratio']:.1f}×** | {o['models_at_once']} "
+                         f"| {t['test_accuracy']:.4f} | {o['test_accuracy']:.4f} |")
+        lines += ["", "Model-only images/s (training steps on one resident batch, no data handling: the ceiling "
+                  "of any loop), by setting:", "",
+                  "| LeNet width | plain | + channels_last | + seeds batched (vmap) | toyemerge / best ceiling |",
+                  "|---:|---:|---:|---:|---:|"]
+        for r in results["side_by_side"]:
+            m = r["model_only"]
+            lines.append(f"| {r['width']} | {m['plain']:,.0f} | {m['channels_last']:,.0f} "
+                         f"| {m['channels_last_seeds_batched']:,.0f} "
+                         f"| {r['toyemerge']['images_per_second'] / max(m.values()):.0%} |")
+        lines.append("")
+    if results["families"]:
+        lines += ["| family | runs | wall time | peak RSS | peak GPU memory |", "|---|---:|---:|---:|---:|"]
+        for r in results["families"]:
+            gpu = f"{r['gpu_peak_bytes'] / 2**30:.2f} GiB" if r["gpu_peak_bytes"] else "–"
+            lines.append(f"| {r['experiment']} | {r['runs']} | {r['wall_seconds'] / 60:.1f} min "
+                         f"| {r['peak_rss_bytes'] / 2**30:.2f} GiB | {gpu} |")
+        lines.append("")
+    if results["figures"]:
+        lines += ["| `toyemerge.figures` on | min | median | repeats |", "|---|---:|---:|---:|"]
+        for r in results["figures"]:
+            lines.append(f"| {r['experiment']} | {r['seconds_min']:.1f} s | {r['seconds_median']:.1f} s "
+                         f"| {r['repeats']} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_report(results: dict, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    readme = out / "README.md"
+    text = readme.read_text() if readme.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
+    if START not in text or END not in text:
+        text += f"\n{START}\n{END}\n"
+    head, rest = text.split(START, 1)
+    tail = rest.split(END, 1)[1]
+    readme.write_text(f"{head}{START}\n{markdown(results)}\n{END}{tail}")
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m toyemerge.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--widths", type=int, nargs="*", default=[1, 42, 168],
+                        help="LeNet widths of the side-by-side (default: smallest, LeNet-5, largest)")
+    parser.add_argument("--epochs", type=int, default=None, help="epochs of both loops (default: the experiment's)")
+    parser.add_argument("--families", nargs="*", default=["mnist"],
+                        help="experiments whose whole family is trained and timed ('all': every one; none: skip)")
+    parser.add_argument("--figures", nargs="*", default=None,
+                        help="experiments whose figures rebuild is timed (default: every committed export)")
+    parser.add_argument("--figure-repeats", type=int, default=3)
+    parser.add_argument("--data-root", default=None, help="data root (default: $TOYEMERGE_DATA)")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    overrides = [f"device={args.device}"] + ([f"data.root={args.data_root}"] if args.data_root else [])
+    if args.epochs is not None:
+        overrides.append(f"train.epochs={args.epochs}")
+    cfg = experiment_config("mnist", *overrides)
+    results = {"command": "python -m toyemerge.bench " + " ".join(sys.argv[1:] if argv is None else argv),
+               "machine": machine(), "side_by_side": [], "families": [], "figures": []}
+    if args.widths:
+        print("side by side: tutorial loop vs toyemerge", flush=True)
+        results["side_by_side"] = side_by_side(cfg, args.widths, resolve_device(args.device))
+    families = available_experiments() if args.families == ["all"] else args.families
+    for name in families:
+        print(f"family: {name}", flush=True)
+        results["families"].append(family_run(name, args.data_root))
+    exports = args.figures if args.figures is not None else available_experiments()
+    for name in exports:
+        if timing := figures_time(name, args.figure_repeats):
+            print(f"figures: {name} {timing['seconds_min']:.1f} s", flush=True)
+            results["figures"].append(timing)
+    write_report(results, args.out)
+    print(markdown(results))
+    return results
+
+
+if __name__ == "__main__":
+    main()
