@@ -19,12 +19,16 @@ def run_cli(module: str, *overrides: str, check: bool = True, env: dict | None =
     return proc
 
 
-def run_figures_without_torch(*overrides: str) -> subprocess.CompletedProcess:
-    """Run `python -m toyemerge.figures <overrides>` and fail if it imported torch (the layering rule)."""
+def run_without_torch(module: str, *overrides: str) -> subprocess.CompletedProcess:
+    """Run `python -m <module> <overrides>` and fail if it imported torch (the layering rule)."""
     code = ("import sys, runpy; sys.argv = sys.argv[1:]; "
-            "runpy.run_module('toyemerge.figures', run_name='__main__'); "
-            "assert 'torch' not in sys.modules, 'figures imported torch'")
-    return subprocess.run([sys.executable, "-c", code, "figures", *overrides], cwd=REPO, capture_output=True, text=True)
+            f"runpy.run_module('{module}', run_name='__main__'); "
+            f"assert 'torch' not in sys.modules, '{module} imported torch'")
+    return subprocess.run([sys.executable, "-c", code, module, *overrides], cwd=REPO, capture_output=True, text=True)
+
+
+def run_figures_without_torch(*overrides: str) -> subprocess.CompletedProcess:
+    return run_without_torch("toyemerge.figures", *overrides)
 
 
 def make_tiny_mnist_root(tmp_path: Path) -> Path:

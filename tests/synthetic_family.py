@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import numpy as np
 
 from toyemerge.analysis.family import Run, prepare
@@ -43,3 +46,21 @@ def sequence_outputs(acc: float, s: int, length: int, rng: np.random.Generator) 
 
 def reconstruction_outputs(mse: float, n: int, rng: np.random.Generator) -> dict:
     return {"sq_err": (mse * rng.lognormal(-0.125, 0.5, n)).astype(np.float32)}
+
+
+def write_classifier_export(exp_dir, scales=SCALES[::2], seeds=(0, 1), n: int = 300, seed: int = 0) -> None:
+    """An experiment folder in the export's format (runs.csv + outputs/<run_id>.npz) of a simulated
+    classifier family, for the tools that read exports (figures, explore) without training."""
+    exp_dir = Path(exp_dir)
+    (exp_dir / "outputs").mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for s in seeds:
+        for x in scales:
+            run_id = f"toy-n{int(x)}-s{s}"
+            np.savez(exp_dir / "outputs" / f"{run_id}.npz", **classifier_outputs(true_accuracy(x), n, rng))
+            rows.append({"run_id": run_id, "exp": exp_dir.name, "n_params": int(x), "seed": s, "status": "complete"})
+    with open(exp_dir / "runs.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)

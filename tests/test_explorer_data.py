@@ -1,0 +1,153 @@
+"""The explorer's numbers are the project's metrics and scores of the saved outputs, setting by setting."""
+
+import re
+
+import numpy as np
+import pytest
+
+from tests.conftest import REPO, run_cli, run_without_torch
+from tests.synthetic_family import (
+    SCALES,
+    classifier_family,
+    reconstruction_outputs,
+    sequence_outputs,
+    true_accuracy,
+    write_classifier_export,
+)
+from toyemerge.analysis.family import Run, prepare
+from toyemerge.analysis.scores import emergence_score, late_gain, seed_mean_curve, sparse_subsets
+from toyemerge.analysis.views import ClassificationView, ReconstructionView, SequenceView
+from toyemerge.explorer import page
+from toyemerge.explorer.data import MEASURED, Settings, explorer_data, units_subset
+from toyemerge.metrics.classification import accuracy, subset_accuracy_exact
+from toyemerge.metrics.reconstruction import reconstruction
+from toyemerge.metrics.sequence import edit_distance
+
+FAST = Settings(test_sizes=(50, 100), strides=(1, 2, 3), n_resamples=60, start_param=5)
+GRID = [1, 2, 5, 20, 80]  # 80 > 50: no K-subset in the smallest test set
+
+
+def by_name(data, name):
+    return next(m for m in data["metrics"] if m["name"] == name)
+
+
+@pytest.fixture(scope="module")
+def classifier_page():
+    view = ClassificationView([1, 5], GRID)
+    runs = classifier_family(view, n=300, scales=SCALES[::2], seeds=(0, 1))
+    return runs, view, explorer_data(runs, view, GRID, FAST, "classification")
+
+
+def test_every_classifier_setting_is_the_metric_of_the_same_test_subset(classifier_page):
+    runs, view, data = classifier_page
+    x = np.array([r.n_params for r in runs], dtype=float)
+    assert data["sizes"] == [50, 100, 300] and data["symbol"] == "K"
+    assert [m["name"] for m in data["metrics"]] == ["subset_accuracy", MEASURED]
+    for s, n in enumerate(data["sizes"]):
+        subsets = [units_subset(r.units, n, FAST.seed)["correct"].astype(bool) for r in runs]
+        smooth = data["smooth"]["curves"][s]
+        assert smooth["y"] == pytest.approx([c.mean() for c in subsets])
+        for p, k in enumerate(GRID):
+            exact = by_name(data, "subset_accuracy")["curves"][p][s]
+            measured = by_name(data, MEASURED)["curves"][p][s]
+            if k > n:  # nothing to score: NaN, and so no score
+                assert np.isnan(exact["y"]).all() and np.isnan(measured["y"]).all()
+                assert all(np.isnan(v) for v in exact["score"])
+                continue
+            assert exact["y"] == pytest.approx([subset_accuracy_exact(c, k) for c in subsets])
+            # the resolution study's own estimate at this test-set size (resolution.csv)
+            assert measured["y"] == pytest.approx([view.measured(r.units, k, n, FAST.seed) for r in runs])
+            xs, mean = seed_mean_curve(x, np.array(exact["y"]))
+            assert exact["mean"] == pytest.approx(mean)
+            for i, samp in enumerate(data["samplings"]):
+                idx = np.array(samp["index"])
+                assert exact["score"][i] == pytest.approx(emergence_score(xs[idx], mean[idx]), nan_ok=True)
+                assert exact["late"][i] == pytest.approx(late_gain(xs[idx], mean[idx], data["split"]), nan_ok=True)
+            for curve in (exact, measured, smooth):  # the band spans every seed's value
+                for j, scale in enumerate(xs):
+                    seeds = np.array(curve["y"])[x == scale]
+                    assert curve["low"][j] <= seeds.min() + 1e-12 and seeds.max() <= curve["high"][j] + 1e-12
+
+
+def test_samplings_are_every_offset_of_every_stride(classifier_page):
+    _, _, data = classifier_page
+    n_scales = len(data["scales"])
+    expected = [(m, o, idx.tolist()) for m in (1, 2, 3) for o, idx in enumerate(sparse_subsets(n_scales, m))]
+    assert [(s["every"], s["offset"], s["index"]) for s in data["samplings"]] == expected
+    assert data["samplings"][0]["straight_line_score"] == pytest.approx(n_scales - 1)  # a straight line: N − 1
+
+
+def test_sequence_and_reconstruction_settings():
+    rng = np.random.default_rng(3)
+    scales = SCALES[::2]
+    view = SequenceView([1, 3], [1, 2, 3])
+    outputs = {(s, int(x)): sequence_outputs(true_accuracy(x), 120, 3, rng) for s in (0, 1) for x in scales}
+    runs = prepare([Run(f"q{s}_{x}", x, s, view.units(o)) for (s, x), o in outputs.items()], view)
+    data = explorer_data(runs, view, [1, 2, 3], FAST, "sequence")
+    assert [m["name"] for m in data["metrics"]] == ["all_correct", "edit_distance"]
+    for p, length in enumerate([1, 2, 3]):
+        for s, n in enumerate(data["sizes"]):
+            all_right = by_name(data, "all_correct")["curves"][p][s]["y"]
+            assert all_right == pytest.approx([view.measured(r.units, length, n, FAST.seed) for r in runs])
+        wrong = by_name(data, "edit_distance")["curves"][p][-1]["y"]
+        assert wrong == pytest.approx([edit_distance(outputs[(r.seed, r.n_params)]["target"] ==
+                                                     outputs[(r.seed, r.n_params)]["pred"], length).mean()
+                                       for r in runs])
+    assert not by_name(data, "edit_distance")["higher_is_better"]
+
+    view = ReconstructionView([0.01], [0.003, 0.01, 0.03])
+    mse = 0.1 * (scales / 10.0) ** -0.3
+    outputs = {(s, int(x)): reconstruction_outputs(m, 150, rng)
+               for s in (0, 1) for x, m in zip(scales, mse, strict=True)}
+    runs = prepare([Run(f"r{s}_{x}", x, s, view.units(o)) for (s, x), o in outputs.items()], view)
+    data = explorer_data(runs, view, [0.003, 0.01, 0.03], FAST, "reconstruction")
+    assert data["smooth"]["name"] == "mse" and data["smooth"]["log_y"] and data["symbol"] == "c"
+    for p, c in enumerate([0.003, 0.01, 0.03]):
+        curve = by_name(data, "reconstruction")["curves"][p][-1]
+        assert curve["y"] == pytest.approx([reconstruction(outputs[(r.seed, r.n_params)]["sq_err"], c) for r in runs])
+        assert data["smooth"]["curves"][-1]["y"] == pytest.approx(
+            [outputs[(r.seed, r.n_params)]["sq_err"].astype(float).mean() for r in runs])
+
+
+def test_embedded_data_cannot_break_out_of_the_page(classifier_page):
+    _, _, data = classifier_page
+    html = page.render({**data, "note": "</script><script>alert(1)</script>", "inf": float("inf")}, "T <b>")
+    assert "</script><script>alert" not in html and "Infinity" in html and "T &lt;b&gt;" in html
+    # no external resource of any kind: no src/href, no stylesheet or script from elsewhere
+    assert not re.search(r"\b(src|href)\s*=", html) and "<link" not in html and "@import" not in html
+    assert "default-src 'none'" in html  # and the browser is told to fetch nothing
+
+
+def test_cli_writes_the_page_from_an_export_without_torch(tmp_path):
+    write_classifier_export(tmp_path / "mnist", n=300)
+    proc = run_without_torch("toyemerge.explore", "+exp=mnist", f"paths.experiments={tmp_path}",
+                             "explore.bootstrap_resamples=50")
+    assert proc.returncode == 0, proc.stderr
+    html = (tmp_path / "mnist" / "explorer.html").read_text()
+    assert 'accuracy' in html and html.count("<script>") == 1 and len(html) < 2_000_000
+
+
+def test_experiment_without_export_is_one_clear_error(tmp_path):
+    proc = run_cli("toyemerge.explore", "+exp=cifar100", f"paths.experiments={tmp_path}", check=False)
+    assert proc.returncode != 0
+    message = proc.stderr.strip().splitlines()
+    assert len(message) == 1 and message[0].startswith("error: ") and "holds no exported runs" in message[0]
+    assert "python -m toyemerge.train +exp=cifar100" in message[0] and "Traceback" not in proc.stderr
+
+
+def test_committed_pages_hold_the_committed_outputs():
+    """Each committed explorer.html was written from the outputs beside it: its whole-test-set
+    smooth metric is every model's accuracy / MSE of those files (re-run toyemerge.explore if not)."""
+    from toyemerge.scoring import completed_runs, load_outputs
+
+    pages = sorted((REPO / "experiments").glob("*/explorer.html"))
+    if not pages:
+        pytest.skip("no committed explorer pages")
+    for html in pages:
+        data = page.read_data(html)
+        runs = sorted(completed_runs(html.parent), key=lambda r: (int(r["n_params"]), int(r["seed"])))
+        assert data["n_params"] == [int(r["n_params"]) for r in runs], html
+        outputs = [load_outputs(html.parent / "outputs" / f"{r['run_id']}.npz") for r in runs]
+        smooth = [o["sq_err"].astype(float).mean() if "sq_err" in o else accuracy(o["target"], o["pred"])
+                  for o in outputs]
+        assert data["smooth"]["curves"][-1]["y"] == pytest.approx(smooth, rel=1e-5), html
