@@ -19,9 +19,8 @@ from omegaconf import DictConfig
 
 from toyemerge.errors import user_errors
 from toyemerge.experiment import require_experiment, require_writable
-from toyemerge.export import experiment_dir, export_experiment
+from toyemerge.export import experiment_dir, export_and_draw
 from toyemerge.family import RunSpec, run_specs
-from toyemerge.figures import rebuild
 from toyemerge.fit import NonFiniteLossError, fit, resolve_device, seed_everything
 from toyemerge.models import build_model, count_params
 from toyemerge.scoring import scorer
@@ -109,8 +108,7 @@ def train_family(cfg: DictConfig) -> None:
     for spec in held_elsewhere:  # wait for the other sweep; train the run ourselves if it died
         train_if_free(spec, wait=True)
     if cfg.export:
-        export_experiment(cfg, store)
-        rebuild(cfg)
+        export_and_draw(cfg, store)
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
