@@ -3,8 +3,9 @@
 Trains every (scale, seed) of the experiment that the run store does not already hold, saves each
 model's per-example test outputs, then exports experiments/<exp>/ and re-draws its figures.
 `scale=` and `seed=` restrict the sweep to one value each (for launcher jobs); `export=false` skips
-the export step. Sweeps sharing one store never train the same run at once (per-run locks); a run
-whose loss turns non-finite is recorded as failed with its reason and the sweep goes on.
+the export step (`+launch=<engine>` runs one such job per (scale, seed), then exports once).
+Sweeps sharing one store never train the same run at once (per-run locks); a run whose loss turns
+non-finite is recorded as failed with its reason and the sweep goes on.
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ from toyemerge.experiment import require_experiment, require_writable
 from toyemerge.export import experiment_dir, export_and_draw
 from toyemerge.family import RunSpec, run_specs
 from toyemerge.fit import NonFiniteLossError, fit, resolve_device, seed_everything
+from toyemerge.launch import register_resolvers
 from toyemerge.models import build_model, count_params
 from toyemerge.scoring import scorer
 from toyemerge.store import RunStore, remove_stale_temps
 from toyemerge.tasks import make_task
 
 log = logging.getLogger("toyemerge.train")
+register_resolvers()  # conf/launch/ presets sweep over ${sweep_values:${family.scales}}
 
 
 def train_run(cfg: DictConfig, task, spec: RunSpec, store: RunStore, device: torch.device) -> dict:
@@ -85,8 +88,9 @@ def train_family(cfg: DictConfig) -> None:
     if cfg.export:
         require_writable(experiment_dir(cfg), Path(cfg.paths.figures))
     todo = pending(cfg, store, specs)
-    log.info("[%s] %d runs selected: %d already in %s, %d to train", cfg.experiment, len(specs),
-             len(specs) - len(todo), store.root, len(todo))
+    one_model = len(specs) == len(todo) == 1  # a launcher job: the model's own line says it all
+    log.log(logging.DEBUG if one_model else logging.INFO, "[%s] %d runs selected: %d already in %s, %d to train",
+            cfg.experiment, len(specs), len(specs) - len(todo), store.root, len(todo))
     device = resolve_device(cfg.device)
     task = None
 
@@ -100,7 +104,8 @@ def train_family(cfg: DictConfig) -> None:
                 if task is None:  # load the data only when something needs training
                     start = time.perf_counter()
                     task = make_task(cfg, device)
-                    log.info("[%s] data on %s in %.1f s", cfg.experiment, device, time.perf_counter() - start)
+                    log.log(logging.DEBUG if one_model else logging.INFO, "[%s] data on %s in %.1f s",
+                            cfg.experiment, device, time.perf_counter() - start)
                 train_run(cfg, task, spec, store, device)
             return True
 
