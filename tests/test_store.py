@@ -1,11 +1,16 @@
 """Run store: hash-named folders, marker written last, half-written runs never read."""
 
 import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from toyemerge.store import MARKER, RunStore, run_hash, sha256_file
+from toyemerge.store import MARKER, RunStore, remove_stale_temps, run_hash, sha256_file
 
 
 def save_one(store, run_id="r1"):
@@ -62,3 +67,25 @@ def test_marker_is_written_last(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         save_one(RunStore(tmp_path))
     assert not (tmp_path / "r1" / MARKER).exists()
+
+
+def test_stale_temporaries_are_removed_only_when_this_host_wrote_them(tmp_path):
+    """Launcher jobs on several machines share a store: a PID from another host says nothing here."""
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    host = socket.gethostname()
+    names = {f".tmp-lenet-width1-s0-abc@{host}-{dead}": False,  # this host, writer dead: removed
+             f".tmp-lenet-width1-s0-abc-{dead}": False,  # written before temporaries named their host
+             f".tmp-lenet-width2-s0-abc@{host}-{os.getpid()}": True,  # this host, writer alive
+             f".tmp-lenet-width4-s0-abc@other-node-7-{dead}": True}  # another host: its PID means nothing here
+    for name in names:
+        (tmp_path / name).mkdir()
+    assert remove_stale_temps(tmp_path) == 2
+    assert {name: (tmp_path / name).exists() for name in names} == names
+
+
+def test_a_run_is_assembled_in_a_temporary_named_by_host_and_pid(tmp_path, monkeypatch):
+    seen, rename = [], os.rename
+    monkeypatch.setattr(os, "rename", lambda src, dst: seen.append(Path(src).name) or rename(src, dst))
+    save_one(RunStore(tmp_path))
+    assert seen == [f".tmp-r1@{socket.gethostname()}-{os.getpid()}"]

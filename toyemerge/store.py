@@ -7,10 +7,11 @@
     runs/<run_id>/FAILED         instead of the above for a run that diverged: its reason
     runs/.locks/<run_id>.lock    held (flock) by the process training that run
 
-A run is assembled in a temporary folder and renamed into place, so a kill at any moment leaves
-either the finished run or nothing that is read: a folder is complete only when its COMPLETE
-marker exists and matches the outputs it sits beside. A lock is released by the kernel when its
-holder dies, so a killed sweep never leaves a run locked.
+A run is assembled in a temporary folder (`.tmp-<run_id>@<host>-<pid>`) and renamed into place, so a
+kill at any moment leaves either the finished run or nothing that is read: a folder is complete only
+when its COMPLETE marker exists and matches the outputs it sits beside. A lock is released by the
+kernel when its holder dies, so a killed sweep never leaves a run locked. Launcher jobs on several
+machines may share one store: each removes only the temporaries of dead processes of its own host.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import io
 import json
 import os
 import shutil
+import socket
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +33,7 @@ import numpy as np
 MARKER = "COMPLETE"
 FAILED = "FAILED"
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed member timestamps: same arrays → same bytes
+_HOST = socket.gethostname()  # a PID names a process only on its own host
 
 
 def run_hash(run_config: dict) -> str:
@@ -70,9 +73,10 @@ def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
 
 
 def remove_stale_temps(folder: Path) -> int:
-    """Remove temporaries (`.tmp-<run>-<pid>` folders, `.<name>.<pid>.tmp` files) left by dead writers.
+    """Remove temporaries (`.tmp-<run>@<host>-<pid>` folders, `.<name>.<pid>.tmp` files) left by dead writers.
 
-    Temporaries carry their writer's PID, so those of a live sweep sharing the folder are kept.
+    Temporaries carry their writer's PID, so those of a live sweep sharing the folder are kept; run
+    folders also carry the writer's host, so a job never removes one that another machine is writing.
     """
     removed = 0
     for path in Path(folder).glob(".*"):
@@ -84,9 +88,11 @@ def remove_stale_temps(folder: Path) -> int:
 
 
 def _temp_owner(name: str) -> int | None:
+    """The PID of the local process that wrote a temporary; None if it is none or another host wrote it."""
     parts = name.rsplit("-", 1) if name.startswith(".tmp-") else name.rsplit(".", 2)
     if name.startswith(".tmp-") and len(parts) == 2 and parts[1].isdigit():
-        return int(parts[1])
+        host = parts[0].rpartition("@")[2] if "@" in parts[0] else _HOST
+        return int(parts[1]) if host == _HOST else None
     if name.endswith(".tmp") and len(parts) == 3 and parts[1].isdigit():
         return int(parts[1])
     return None
@@ -150,7 +156,7 @@ class RunStore:
 
     def _publish(self, run_id: str, files: dict[str, bytes]) -> Path:
         final = self.path(run_id)
-        tmp = self.root / f".tmp-{run_id}-{os.getpid()}"
+        tmp = self.root / f".tmp-{run_id}@{_HOST}-{os.getpid()}"
         self.root.mkdir(parents=True, exist_ok=True)
         try:
             shutil.rmtree(tmp, ignore_errors=True)

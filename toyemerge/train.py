@@ -3,8 +3,9 @@
 Trains every (scale, seed) of the experiment that the run store does not already hold, saves each
 model's per-example test outputs, then exports experiments/<exp>/ and re-draws its figures.
 `scale=` and `seed=` restrict the sweep to one value each (for launcher jobs); `export=false` skips
-the export step. Sweeps sharing one store never train the same run at once (per-run locks); a run
-whose loss turns non-finite is recorded as failed with its reason and the sweep goes on.
+the export step (`+launch=<engine>` runs one such job per (scale, seed), then exports once).
+Sweeps sharing one store never train the same run at once (per-run locks); a run whose loss turns
+non-finite is recorded as failed with its reason and the sweep goes on.
 """
 
 from __future__ import annotations
@@ -21,17 +22,18 @@ from omegaconf import DictConfig
 
 from toyemerge.errors import user_errors
 from toyemerge.experiment import require_experiment, require_writable
-from toyemerge.export import experiment_dir, export_experiment
+from toyemerge.export import experiment_dir, export_and_draw
 from toyemerge.family import RunSpec, run_specs
-from toyemerge.figures import rebuild
 from toyemerge.fit import NonFiniteLossError, fit, resolve_device, seed_everything, set_threads
 from toyemerge.fit_seeds import fit_seeds
+from toyemerge.launch import register_resolvers
 from toyemerge.models import build_model, count_params
 from toyemerge.scoring import scorer
 from toyemerge.store import RunStore, remove_stale_temps
 from toyemerge.tasks import make_task
 
 log = logging.getLogger("toyemerge.train")
+register_resolvers()  # conf/launch/ presets sweep over ${sweep_values:${family.scales}}
 
 
 def seeded_model(cfg: DictConfig, spec: RunSpec, device: torch.device) -> tuple[torch.nn.Module, torch.Generator]:
@@ -141,8 +143,9 @@ def train_family(cfg: DictConfig) -> None:
     if cfg.export:
         require_writable(experiment_dir(cfg), Path(cfg.paths.figures))
     todo = pending(cfg, store, specs)
-    log.info("[%s] %d runs selected: %d already in %s, %d to train", cfg.experiment, len(specs),
-             len(specs) - len(todo), store.root, len(todo))
+    one_model = len(specs) == len(todo) == 1  # a launcher job: the model's own line says it all
+    log.log(logging.DEBUG if one_model else logging.INFO, "[%s] %d runs selected: %d already in %s, %d to train",
+            cfg.experiment, len(specs), len(specs) - len(todo), store.root, len(todo))
     device = resolve_device(cfg.device)
     task = None
 
@@ -155,7 +158,8 @@ def train_family(cfg: DictConfig) -> None:
             if todo and task is None:  # load the data only when something needs training
                 start = time.perf_counter()
                 task = make_task(cfg, device)
-                log.info("[%s] data on %s in %.1f s", cfg.experiment, device, time.perf_counter() - start)
+                log.log(logging.DEBUG if one_model else logging.INFO, "[%s] data on %s in %.1f s",
+                        cfg.experiment, device, time.perf_counter() - start)
             if len(todo) > 1 and batch_seeds(cfg, todo[0].config["model"], device):
                 train_seed_group(cfg, task, todo, store, device)
             else:
@@ -168,8 +172,7 @@ def train_family(cfg: DictConfig) -> None:
     for spec in held_elsewhere:  # wait for the other sweep; train the run ourselves if it died
         train_if_free([spec], wait=True)
     if cfg.export:
-        export_experiment(cfg, store)
-        rebuild(cfg)
+        export_and_draw(cfg, store)
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
