@@ -67,7 +67,7 @@ def machine() -> dict:
 def ours_train(cfg, task, width: int, device: torch.device) -> dict:
     """One scale through toyemerge's training path, exactly as `toyemerge.train` runs it."""
     model_cfg = {**OmegaConf.to_container(cfg.model, resolve=True), cfg.family.knob: width}
-    seeds = list(cfg.seeds) if batch_seeds(cfg, model_cfg, device) else [cfg.seeds[0]]
+    seeds = list(cfg.seeds) if batch_seeds(cfg, device) else [cfg.seeds[0]]
     memory_format = torch.channels_last if cfg.compute.channels_last else torch.preserve_format
     models, generators = [], []
     for seed in seeds:

@@ -99,18 +99,15 @@ def run_label(cfg: DictConfig, spec: RunSpec) -> str:
     return f"{cfg.family.knob}={spec.scale} seed={spec.seed}"
 
 
-def batch_seeds(cfg: DictConfig, model_cfg: dict, device: torch.device) -> bool:
-    """Whether the seeds of a scale (its `model_cfg`) train as one vmapped model (config `compute.batch_seeds`).
+def batch_seeds(cfg: DictConfig, device: torch.device) -> bool:
+    """Whether the seeds of a scale train as one vmapped model (config `compute.batch_seeds`).
 
-    `auto`: always on a GPU; on a CPU only for models up to compute.batch_seeds_max_params, because
-    bigger ones are compute-bound there and the batched kernels are slower than the plain ones.
+    `auto`: on a GPU, where tiny models are bound by per-step kernel launches. Not on a CPU: there
+    the batched (grouped) convolutions measured at best 10 % faster on one thread and up to 75x
+    slower on two (benchmarks/README.md).
     """
     mode = cfg.compute.batch_seeds
-    if mode != "auto":
-        return bool(mode)
-    if device.type == "cuda":
-        return True
-    return count_params(build_model(model_cfg)) <= cfg.compute.batch_seeds_max_params
+    return device.type == "cuda" if mode == "auto" else bool(mode)
 
 
 def needs_training(status: str, retry_failed: bool) -> bool:
@@ -160,7 +157,7 @@ def train_family(cfg: DictConfig) -> None:
                 task = make_task(cfg, device)
                 log.log(logging.DEBUG if one_model else logging.INFO, "[%s] data on %s in %.1f s",
                         cfg.experiment, device, time.perf_counter() - start)
-            if len(todo) > 1 and batch_seeds(cfg, todo[0].config["model"], device):
+            if len(todo) > 1 and batch_seeds(cfg, device):
                 train_seed_group(cfg, task, todo, store, device)
             else:
                 for spec in todo:

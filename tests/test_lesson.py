@@ -1,0 +1,30 @@
+"""The classroom preset: a small honest MNIST family under its own name, never overwriting the full run."""
+
+from omegaconf import OmegaConf
+
+from tests.conftest import REPO, run_cli
+from tests.test_end_to_end import read
+
+
+def test_lesson_preset_is_a_delta_of_the_mnist_experiment():
+    preset = OmegaConf.load(REPO / "conf/preset/lesson.yaml")
+    mnist = OmegaConf.load(REPO / "conf/exp/mnist.yaml")
+    assert preset.experiment == "mnist_lesson" != mnist.experiment
+    assert set(preset.family.scales) < set(mnist.family.scales)  # sizes of the full family, fewer of them
+    assert 42 in preset.family.scales  # LeNet-5 itself is in the lesson
+    assert "model" not in preset and "metrics" not in preset  # the same models and metrics as the full run
+
+
+def test_lesson_trains_and_exports_under_its_own_name(tiny_mnist_root, tmp_path):
+    run_cli("toyemerge.train", "+exp=mnist", "+preset=lesson", f"data.root={tiny_mnist_root}",
+            f"store={tmp_path / 'runs'}", f"paths.experiments={tmp_path / 'experiments'}",
+            f"paths.figures={tmp_path / 'figures'}", f"hydra.run.dir={tmp_path / 'logs'}",
+            "family.scales=[1,2,42]", "analysis.bootstrap_resamples=50")
+    runs = read(tmp_path / "experiments" / "mnist_lesson" / "runs.csv")
+    assert {(r["width"], r["seed"]) for r in runs} == {(w, s) for w in ("1", "2", "42") for s in ("0", "1")}
+    assert {r["exp"] for r in runs} == {"mnist_lesson"}
+    assert not (tmp_path / "experiments" / "mnist").exists()
+    assert (tmp_path / "figures" / "mnist_lesson_subset_accuracy.png").is_file()
+    run_cli("toyemerge.explore", "+exp=mnist", "+preset=lesson", f"paths.experiments={tmp_path / 'experiments'}",
+            f"hydra.run.dir={tmp_path / 'logs'}")
+    assert (tmp_path / "experiments" / "mnist_lesson" / "explorer.html").is_file()
