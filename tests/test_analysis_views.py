@@ -116,3 +116,21 @@ def test_experiment_without_sharp_params_is_one_clear_error(tmp_path):
     assert grid(OmegaConf.create({"first": 2, "last": 4})) == [2, 3, 4]
     assert grid(OmegaConf.create({"min": 0.01, "max": 1.0, "num": 3, "log": True})) == pytest.approx([0.01, 0.1, 1])
     assert grid([0.5, 1]) == [0.5, 1] and grid(None) == []
+
+
+def test_exact_subset_accuracy_of_one_model_is_bitwise_the_vectorized_value():
+    """The sharpness map evaluates C(n, K)/C(N, K) one model at a time in Python floats; it must
+    equal, bit for bit, the vectorized form the bootstrap evaluates on resampled means."""
+    from toyemerge.analysis.views import _subset_exact
+
+    rng = np.random.default_rng(0)
+    for n_units in (1, 3, 50, 1000, 10000):
+        n_right = np.unique(np.r_[0, 1, n_units // 2, n_units - 1, n_units, rng.integers(0, n_units + 1, 20)])
+        means = n_right / n_units
+        for k in (1, 2, 3, 5, 17, 50):
+            if k > n_units:
+                continue
+            transform = _subset_exact(k)
+            vectorized = transform(means, n_units)
+            one_by_one = np.array([transform(np.asarray(m), n_units) for m in means])
+            assert vectorized.tobytes() == one_by_one.tobytes(), (n_units, k)

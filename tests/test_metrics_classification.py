@@ -96,3 +96,32 @@ def test_score_rows():
     assert rows[("subset_accuracy", 1)]["value"] == pytest.approx(0.75)
     assert ("subset_accuracy_sampled", 2) in rows
     assert rows[("cross_entropy", None)]["value"] == pytest.approx(-np.log([0.9, 0.8, 0.7, 0.1]).mean())
+
+
+def test_clopper_pearson_equals_scipy_stats_beta_ppf_to_the_last_bit():
+    """binomial_ci uses scipy.special.betaincinv instead of scipy.stats.beta.ppf (no scipy.stats import):
+    results.csv must not change by a bit."""
+    from scipy.stats import beta
+
+    from toyemerge.metrics.intervals import binomial_ci
+
+    rng = np.random.default_rng(0)
+    for n in (1, 7, 100, 1000, 10000, 60000):
+        for k in {0, 1, 2, n // 3, n - 2, n - 1, n, *rng.integers(0, n + 1, 15).tolist()}:
+            if not 0 <= k <= n:
+                continue
+            for confidence in (0.9, 0.95, 0.99):
+                alpha = 1 - confidence
+                low = 0.0 if k == 0 else float(beta.ppf(alpha / 2, k, n - k + 1))
+                high = 1.0 if k == n else float(beta.ppf(1 - alpha / 2, k + 1, n - k))
+                assert binomial_ci(k, n, confidence) == (low, high), (k, n, confidence)
+
+
+def test_seeded_permutation_is_numpys_and_read_only():
+    from toyemerge.metrics.classification import seeded_permutation
+
+    order = seeded_permutation(1000, 3)
+    np.testing.assert_array_equal(order, np.random.default_rng(3).permutation(1000))
+    assert seeded_permutation(1000, 3) is order  # computed once
+    with pytest.raises(ValueError):
+        order[0] = 1

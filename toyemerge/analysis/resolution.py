@@ -15,7 +15,6 @@ from collections.abc import Sequence
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
-from scipy.stats import bootstrap
 
 from toyemerge.analysis.family import Run
 from toyemerge.analysis.scores import emergence_score, seed_mean_curve
@@ -23,6 +22,14 @@ from toyemerge.analysis.views import Metric
 from toyemerge.plots import RC
 
 BOOTSTRAP_BATCH = 100  # resamples per vectorized batch: bounds memory at units × batch × n floats
+
+
+def bootstrap(*args, **kwargs):
+    """`scipy.stats.bootstrap`, imported when first needed: scipy.stats takes ~1 s to import, and a
+    rebuild whose CIs all come from bootstrap_ci.json never resamples."""
+    from scipy.stats import bootstrap as scipy_bootstrap
+
+    return scipy_bootstrap(*args, **kwargs)
 
 
 def bootstrap_metrics(units: dict[str, np.ndarray], metrics: Sequence[Metric], n_resamples: int,

@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from toyemerge.metrics.classification import P_FLOOR, brier_per_example, subset_accuracy_sampled, subset_groups
+from toyemerge.metrics.classification import (
+    P_FLOOR,
+    brier_per_example,
+    seeded_permutation,
+    subset_accuracy_sampled,
+    subset_groups,
+)
 
 SMOOTH, CONTINUOUS, SHARP = "smooth", "continuous", "sharp"
 
@@ -51,6 +57,11 @@ def _subset_exact(k: int) -> Callable[[np.ndarray, int], np.ndarray]:
     """C(n, K)/C(N, K) from the mean m = n/N of the correct indicator, vectorized over m."""
     def transform(mean: np.ndarray, n_units: int) -> np.ndarray:
         n_right = np.asarray(mean) * n_units
+        if n_right.ndim == 0:  # one model (the sharpness map: K = 1..50): the same products in Python
+            x, value = float(n_right), 1.0  # floats, bit for bit, ~30× faster than 0-d numpy arrays
+            for i in range(k):
+                value = value * max((x - i) / (n_units - i), 0.0)
+            return np.float64(value)
         out = np.ones_like(n_right, dtype=float)
         for i in range(k):
             out = out * np.clip((n_right - i) / (n_units - i), 0.0, None)
@@ -127,7 +138,7 @@ class ClassificationView:
         permutation, cut into ⌊n/K⌋ disjoint K-groups (all K right scores 1)."""
         correct = units["correct"].astype(bool)
         if n < correct.size:  # a smaller test set: a seeded subset of it
-            correct = correct[np.random.default_rng(seed).permutation(correct.size)[:n]]
+            correct = correct[seeded_permutation(correct.size, seed)[:n]]
         return float(subset_groups(correct, param, seed).mean())
 
     def sampled_rows(self, units: dict[str, np.ndarray], params: Sequence[int], seed: int,
@@ -203,7 +214,7 @@ class SequenceView:
         return np.exp(-np.asarray(loss) * param)
 
     def measured(self, units: dict[str, np.ndarray], param: int, n: int, seed: int) -> float:
-        order = np.random.default_rng(seed).permutation(units["acc"].size)[:n]
+        order = seeded_permutation(units["acc"].size, seed)[:n]
         return float(units[f"all_{param}"][order].mean())
 
     def sampled_rows(self, units, params, seed, confidence) -> list[dict]:
@@ -263,7 +274,7 @@ class ReconstructionView:
         return self._cdf(param / np.asarray(loss, dtype=float))
 
     def measured(self, units: dict[str, np.ndarray], param: float, n: int, seed: int) -> float:
-        order = np.random.default_rng(seed).permutation(units["sq_err"].size)[:n]
+        order = seeded_permutation(units["sq_err"].size, seed)[:n]
         return float((units["sq_err"][order] < param).mean())
 
     def sampled_rows(self, units, params, seed, confidence) -> list[dict]:

@@ -7,6 +7,8 @@ accuracy, "1 only if all K of K independent test images are right" (Schaeffer et
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from toyemerge.errors import ConfigError
@@ -97,8 +99,17 @@ def subset_groups(is_correct: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
     is_correct = np.asarray(is_correct, dtype=bool)
     _check_k(k, is_correct.size)
     n_groups = is_correct.size // k
-    order = np.random.default_rng(seed).permutation(is_correct.size)[: n_groups * k]
+    order = seeded_permutation(is_correct.size, seed)[: n_groups * k]
     return is_correct[order].reshape(n_groups, k).all(axis=1)
+
+
+@functools.lru_cache(maxsize=16)
+def seeded_permutation(size: int, seed: int) -> np.ndarray:
+    """`np.random.default_rng(seed).permutation(size)`, read-only and computed once: every model of a
+    family, and every K, is scored on the same permutation of the same test set."""
+    order = np.random.default_rng(seed).permutation(size)
+    order.flags.writeable = False
+    return order
 
 
 def _check_k(k: int, n_total: int) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scipy.stats import beta
+from scipy.special import betaincinv
 
 
 def binomial_ci(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -12,11 +12,14 @@ def binomial_ci(successes: int, trials: int, confidence: float = 0.95) -> tuple[
 
     (0 and 1 at k = 0 and k = n): the quantiles of the Beta distribution that
     `scipy.stats.binomtest(k, n).proportion_ci(method="exact")` finds by root-finding, in closed
-    form — ~100× faster, which matters when a family is re-scored at many K.
+    form — ~100× faster, which matters when a family is re-scored at many K. B⁻¹ is
+    `scipy.special.betaincinv`: Boost's ibeta_inv (SciPy ≥ 1.11), the same values as
+    `scipy.stats.beta.ppf` to the last bit (tested), without importing scipy.stats (~1 s) and at
+    ~50× less cost per call.
     """
     if trials <= 0:
         return float("nan"), float("nan")
     k, n, alpha = int(successes), int(trials), 1.0 - confidence
-    low = 0.0 if k == 0 else float(beta.ppf(alpha / 2, k, n - k + 1))
-    high = 1.0 if k == n else float(beta.ppf(1 - alpha / 2, k + 1, n - k))
+    low = 0.0 if k == 0 else float(betaincinv(k, n - k + 1, alpha / 2))
+    high = 1.0 if k == n else float(betaincinv(k + 1, n - k, 1 - alpha / 2))
     return low, high
