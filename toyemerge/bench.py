@@ -159,10 +159,10 @@ def side_by_side(cfg, widths: list[int], device: torch.device) -> list[dict]:
     return rows
 
 
-def family_run(name: str, data_root: str | None) -> dict:
+def family_run(name: str, data_root: str | None, extra: list[str]) -> dict:
     """Train a whole family into a scratch store with `toyemerge.train`; its wall time and peak memory."""
     with tempfile.TemporaryDirectory() as tmp:
-        overrides = [f"+exp={name}", f"store={tmp}/runs", f"paths.experiments={tmp}/experiments",
+        overrides = [f"+exp={name}", *extra, f"store={tmp}/runs", f"paths.experiments={tmp}/experiments",
                      f"paths.figures={tmp}/figures", f"hydra.run.dir={tmp}/logs"]
         if data_root:
             overrides.append(f"data.root={data_root}")
@@ -178,8 +178,8 @@ def family_run(name: str, data_root: str | None) -> dict:
         peak_rss = usage.ru_maxrss * 1024  # Linux reports KiB
         metrics = [json.loads(p.read_text()) for p in Path(tmp, "runs").glob("*/metrics.json")]
     gpu_peaks = [m["gpu_peak_bytes"] for m in metrics if "gpu_peak_bytes" in m]
-    return {"experiment": name, "runs": len(metrics), "wall_seconds": wall, "peak_rss_bytes": peak_rss,
-            "gpu_peak_bytes": max(gpu_peaks) if gpu_peaks else None}
+    return {"experiment": " ".join([name, *extra]), "runs": len(metrics), "wall_seconds": wall,
+            "peak_rss_bytes": peak_rss, "gpu_peak_bytes": max(gpu_peaks) if gpu_peaks else None}
 
 
 def figures_time(name: str, repeats: int) -> dict | None:
@@ -258,6 +258,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=None, help="epochs of both loops (default: the experiment's)")
     parser.add_argument("--families", nargs="*", default=["mnist"],
                         help="experiments whose whole family is trained and timed ('all': every one; none: skip)")
+    parser.add_argument("--family-overrides", nargs="*", default=[],
+                        help="Hydra overrides for every family run, e.g. +preset=lesson")
     parser.add_argument("--figures", nargs="*", default=None,
                         help="experiments whose figures rebuild is timed (default: every committed export)")
     parser.add_argument("--figure-repeats", type=int, default=3)
@@ -281,7 +283,7 @@ def main(argv=None) -> dict:
     families = available_experiments() if args.families == ["all"] else args.families
     for name in families:
         print(f"family: {name}", flush=True)
-        results["families"].append(family_run(name, args.data_root))
+        results["families"].append(family_run(name, args.data_root, args.family_overrides))
     exports = args.figures if args.figures is not None else available_experiments()
     for name in exports:
         if timing := figures_time(name, args.figure_repeats):

@@ -7,6 +7,10 @@ tiny models. Each seed keeps its own initialisation (built after `seed_everythin
 plain path), its own data order (its own generator) and its own Adam state. Adam is elementwise and
 the summed loss gives each seed exactly its own gradient, so the result equals training the seeds
 one by one up to floating-point summation order inside the batched kernels.
+
+`compute.batch_seeds: auto` uses it on GPUs only: on this project's 2-core CPU the batched (grouped)
+convolutions were slower than the plain path on an idle machine, at best 10 % faster on one
+thread, and up to 75x slower on two threads when another process shared the cores (benchmarks/).
 """
 
 from __future__ import annotations

@@ -103,8 +103,8 @@ def batch_seeds(cfg: DictConfig, device: torch.device) -> bool:
     """Whether the seeds of a scale train as one vmapped model (config `compute.batch_seeds`).
 
     `auto`: on a GPU, where tiny models are bound by per-step kernel launches. Not on a CPU: there
-    the batched (grouped) convolutions measured at best 10 % faster on one thread and up to 75x
-    slower on two (benchmarks/README.md).
+    the batched (grouped) convolutions measured slower than the plain ones on an idle machine,
+    and up to 75x slower with two threads on shared cores (benchmarks/README.md).
     """
     mode = cfg.compute.batch_seeds
     return device.type == "cuda" if mode == "auto" else bool(mode)
