@@ -101,3 +101,21 @@ def test_a_diverging_seed_fails_alone(tiny_mnist_root):
     assert "failed" not in stats[0] and "failed" not in stats[2]
     for index in (0, 2):  # the other seeds trained exactly as they do beside a healthy one
         np.testing.assert_array_equal(task.predict(models[index])["p_target"], healthy[index]["p_target"])
+
+
+def test_the_sweep_trains_seed_groups_and_saves_every_run(tiny_mnist_root, tmp_path):
+    """`compute.batch_seeds=true` through the real CLI: one vmapped group per scale, one saved run per seed."""
+    import json
+
+    from tests.conftest import run_cli
+    from tests.test_end_to_end import read
+
+    run_cli("toyemerge.train", "+exp=mnist", f"data.root={tiny_mnist_root}", f"store={tmp_path / 'runs'}",
+            f"paths.experiments={tmp_path / 'experiments'}", f"paths.figures={tmp_path / 'figures'}",
+            f"hydra.run.dir={tmp_path / 'logs'}", "family.scales=[1,2]", "seeds=[0,1]", "train.epochs=1",
+            "compute.batch_seeds=true", "analysis.enabled=false")
+    runs = read(tmp_path / "experiments" / "mnist" / "runs.csv")
+    assert {(r["width"], r["seed"], r["status"]) for r in runs} == {
+        (w, s, "complete") for w in ("1", "2") for s in ("0", "1")}
+    metrics = [json.loads(p.read_text()) for p in (tmp_path / "runs").glob("*/metrics.json")]
+    assert len(metrics) == 4 and all(m["batched_seeds"] == 2 for m in metrics)
