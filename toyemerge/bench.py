@@ -35,11 +35,11 @@ from omegaconf import OmegaConf
 
 from toyemerge.data import load_dataset
 from toyemerge.experiment import CONF_DIR, available_experiments
-from toyemerge.fit import fit, resolve_device, seed_everything
+from toyemerge.fit import fit, resolve_device
 from toyemerge.fit_seeds import fit_seeds
 from toyemerge.models import build_model, count_params
 from toyemerge.tasks import make_task
-from toyemerge.train import batch_seeds
+from toyemerge.train import batch_seeds, seeded_model
 from toyemerge.tutorial_loop import tutorial_train, write_torchvision_mnist
 
 REPO = CONF_DIR.parent
@@ -52,9 +52,10 @@ def experiment_config(name: str, *overrides: str):
 
 
 def machine() -> dict:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() \
-        else platform.processor()
+    cpuinfo = Path("/proc/cpuinfo")
+    names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+             if line.startswith("model name")] if cpuinfo.exists() else []
+    cpu = names[0] if names else platform.processor()
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
@@ -68,11 +69,7 @@ def ours_train(cfg, task, width: int, device: torch.device) -> dict:
     """One scale through toyemerge's training path, exactly as `toyemerge.train` runs it."""
     model_cfg = {**OmegaConf.to_container(cfg.model, resolve=True), cfg.family.knob: width}
     seeds = list(cfg.seeds) if batch_seeds(cfg, device) else [cfg.seeds[0]]
-    memory_format = torch.channels_last if cfg.compute.channels_last else torch.preserve_format
-    models, generators = [], []
-    for seed in seeds:
-        generators.append(seed_everything(seed))
-        models.append(build_model(model_cfg).to(device, memory_format=memory_format))
+    models, generators = map(list, zip(*(seeded_model(cfg, model_cfg, seed, device) for seed in seeds), strict=True))
     if device.type == "cuda":
         torch.cuda.synchronize()
     start = time.perf_counter()
@@ -147,9 +144,11 @@ def side_by_side(cfg, widths: list[int], device: torch.device) -> list[dict]:
         root = write_torchvision_mnist(arrays, Path(tmp))
         for width in widths:
             model_cfg = {**OmegaConf.to_container(cfg.model, resolve=True), cfg.family.knob: width}
-            tutorial = tutorial_train(build_model(model_cfg), root, cfg.train.epochs, cfg.data.mean, cfg.data.std)
+            model = build_model(model_cfg)
+            n_params = count_params(model)
+            tutorial = tutorial_train(model, root, cfg.train.epochs, cfg.data.mean, cfg.data.std)
             ours = ours_train(cfg, task, width, device)
-            rows.append({"width": width, "n_params": count_params(build_model(model_cfg)), "epochs": cfg.train.epochs,
+            rows.append({"width": width, "n_params": n_params, "epochs": cfg.train.epochs,
                          "tutorial": tutorial, "toyemerge": ours,
                          "model_only": what_each_setting_buys(cfg, task, width, device),
                          "ratio": ours["images_per_second"] / tutorial["images_per_second"]})

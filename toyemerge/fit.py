@@ -56,6 +56,20 @@ def make_schedule(optimizer: torch.optim.Optimizer, train_cfg, total_steps: int)
     raise ValueError(f"unknown schedule '{train_cfg.schedule}' (constant or onecycle)")
 
 
+def optimizer_step(loss: torch.Tensor, optimizer: torch.optim.Optimizer, schedule) -> None:
+    """One update from `loss`, then one step of the per-step learning-rate schedule (if any)."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    if schedule is not None:
+        schedule.step()
+
+
+def loss_check_due(step: int, done: int, total: int) -> bool:
+    """Read the loss back every 50th step of an epoch and at the last step: reading it syncs the GPU."""
+    return step % 50 == 0 or done == total
+
+
 def fit(model: torch.nn.Module, task, train_cfg, generator: torch.Generator, desc: str = "") -> dict:
     """Train `model` on `task` for train_cfg.epochs epochs; return the final loss and timings."""
     optimizer = make_optimizer(model.parameters(), train_cfg)
@@ -68,13 +82,9 @@ def fit(model: torch.nn.Module, task, train_cfg, generator: torch.Generator, des
         for epoch in range(train_cfg.epochs):
             for step, batch in enumerate(task.epoch_batches(train_cfg.batch_size, generator)):
                 loss = task.loss(model, batch)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                if schedule is not None:
-                    schedule.step()
+                optimizer_step(loss, optimizer, schedule)
                 done += 1
-                if step % 50 == 0 or done == total:  # .item() syncs the GPU: not every step
+                if loss_check_due(step, done, total):
                     loss_value = loss.item()
                     if not math.isfinite(loss_value):
                         raise NonFiniteLossError(f"loss became {loss_value} at epoch {epoch}, step {step}")

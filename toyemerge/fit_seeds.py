@@ -23,7 +23,7 @@ import torch
 from torch.func import functional_call, stack_module_state, vmap
 from tqdm import tqdm
 
-from toyemerge.fit import make_optimizer, make_schedule
+from toyemerge.fit import loss_check_due, make_optimizer, make_schedule, optimizer_step
 
 
 def stack_batches(batches: tuple):
@@ -62,13 +62,9 @@ def fit_seeds(models: list[torch.nn.Module], task, train_cfg, generators: list[t
             epochs = [task.epoch_batches(train_cfg.batch_size, g) for g in generators]
             for step, batches in enumerate(zip(*epochs, strict=True)):
                 losses = batched_loss(params, buffers, stack_batches(batches))
-                optimizer.zero_grad(set_to_none=True)
-                losses.sum().backward()
-                optimizer.step()
-                if schedule is not None:
-                    schedule.step()
+                optimizer_step(losses.sum(), optimizer, schedule)
                 done += 1
-                if step % 50 == 0 or done == total:  # .tolist() syncs the GPU: not every step
+                if loss_check_due(step, done, total):
                     loss_values = losses.tolist()
                     for seed_index, value in enumerate(loss_values):
                         if not math.isfinite(value) and seed_index not in failed:

@@ -36,17 +36,19 @@ log = logging.getLogger("toyemerge.train")
 register_resolvers()  # conf/launch/ presets sweep over ${sweep_values:${family.scales}}
 
 
-def seeded_model(cfg: DictConfig, spec: RunSpec, device: torch.device) -> tuple[torch.nn.Module, torch.Generator]:
-    """The run's freshly initialised model (global RNG seeded first) and its data-order generator."""
-    generator = seed_everything(spec.seed)
+def seeded_model(cfg: DictConfig, model_cfg: dict, seed: int,
+                 device: torch.device) -> tuple[torch.nn.Module, torch.Generator]:
+    """A freshly initialised model (global RNG seeded first) in the configured memory format, and its
+    data-order generator: how every run of the family starts."""
+    generator = seed_everything(seed)
     memory_format = torch.channels_last if cfg.compute.channels_last else torch.preserve_format
-    return build_model(spec.config["model"]).to(device, memory_format=memory_format), generator
+    return build_model(model_cfg).to(device, memory_format=memory_format), generator
 
 
 def train_run(cfg: DictConfig, task, spec: RunSpec, store: RunStore, device: torch.device) -> dict:
     """Train one model of the family, score its outputs and save the run; return its metrics."""
     reset_peak_memory(device)
-    model, generator = seeded_model(cfg, spec, device)
+    model, generator = seeded_model(cfg, spec.config["model"], spec.seed, device)
     try:
         stats = fit(model, task, cfg.train, generator, desc=f"[{cfg.experiment}] {run_label(cfg, spec)}")
     except NonFiniteLossError as e:
@@ -57,7 +59,8 @@ def train_run(cfg: DictConfig, task, spec: RunSpec, store: RunStore, device: tor
 def train_seed_group(cfg: DictConfig, task, specs: list[RunSpec], store: RunStore, device: torch.device) -> list[dict]:
     """Train the seeds of one scale as one vmapped model (toyemerge.fit_seeds), then save each run."""
     reset_peak_memory(device)
-    models, generators = zip(*(seeded_model(cfg, spec, device) for spec in specs), strict=True)
+    models, generators = zip(*(seeded_model(cfg, spec.config["model"], spec.seed, device) for spec in specs),
+                             strict=True)
     seeds = ",".join(str(spec.seed) for spec in specs)
     desc = f"[{cfg.experiment}] {cfg.family.knob}={specs[0].scale} seeds={seeds}"
     stats = fit_seeds(list(models), task, cfg.train, list(generators), desc=desc)
