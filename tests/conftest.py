@@ -4,8 +4,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from hydra import compose, initialize_config_dir
 
 from toyemerge.data.synthetic import write_synthetic_mnist
+from toyemerge.experiment import CONF_DIR
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -39,3 +41,23 @@ def make_tiny_mnist_root(tmp_path: Path) -> Path:
 @pytest.fixture
 def tiny_mnist_root(tmp_path):
     return make_tiny_mnist_root(tmp_path)
+
+
+def compose_config(*overrides: str):
+    """The config an entry point would get from these command-line overrides (composed in-process)."""
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        return compose("config", overrides=list(overrides))
+
+
+def tiny_family(tmp_path: Path, data_root: Path, *extra: str) -> list[str]:
+    """Overrides of a 2-model MNIST family on tiny data, writing only under tmp_path."""
+    return ["+exp=mnist", f"data.root={data_root}", "data.allow_download=false", f"store={tmp_path / 'runs'}",
+            f"paths.experiments={tmp_path / 'experiments'}", f"paths.figures={tmp_path / 'figures'}",
+            "family.scales=[1,2]", "seeds=[0]", "train.epochs=1", "train.batch_size=64", "metrics.subset_k=[1,2]",
+            "analysis.bootstrap_resamples=20", "explore.bootstrap_resamples=20", f"hydra.run.dir={tmp_path / 'logs'}",
+            *extra]
+
+
+def folder_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` (relative path → bytes): to check that a command left it untouched."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(Path(folder).rglob("*")) if p.is_file()}

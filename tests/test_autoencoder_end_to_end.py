@@ -39,7 +39,8 @@ def test_train_from_the_official_archive_exports_the_folder_contract(trained):
     assert "4 to train" in log
     exp = tmp_path / "experiments" / "cifar100"
     runs = read(exp / "runs.csv")
-    assert list(runs[0]) == ["run_id", "exp", "n_params", "seed", "n_hidden", "train_seconds", "status", "failure"]
+    assert list(runs[0]) == ["run_id", "exp", "n_params", "seed", "n_hidden", "train_seconds", "status", "failure",
+                             "outputs_sha256"]
     assert {(r["n_hidden"], r["seed"], r["n_params"]) for r in runs} == {
         ("2", "0", "15362"), ("2", "1", "15362"), ("16", "0", "101392"), ("16", "1", "101392")}
     for r in runs:

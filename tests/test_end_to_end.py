@@ -39,7 +39,8 @@ def test_train_exports_the_folder_contract_and_resumes(trained):
 
     exp = tmp_path / "experiments" / "mnist"
     runs = read(exp / "runs.csv")
-    assert list(runs[0]) == ["run_id", "exp", "n_params", "seed", "width", "train_seconds", "status", "failure"]
+    assert list(runs[0]) == ["run_id", "exp", "n_params", "seed", "width", "train_seconds", "status", "failure",
+                             "outputs_sha256"]
     assert {r["status"] for r in runs} == {"complete"}
     assert len(runs) == 4 and {r["exp"] for r in runs} == {"mnist"}
     assert {(r["width"], r["seed"]) for r in runs} == {("1", "0"), ("1", "1"), ("21", "0"), ("21", "1")}
@@ -107,6 +108,6 @@ def test_unknown_experiment_is_refused(tmp_path):
 @pytest.mark.parametrize("bad", ["0", "-2"])
 def test_bad_scale_is_refused_before_training(tmp_path, tiny_mnist_root, bad):
     proc = run_cli("toyemerge.train", *overrides(tmp_path, tiny_mnist_root, f"scale={bad}"), check=False)
-    assert proc.returncode != 0 and "positive integer" in proc.stderr
+    assert proc.returncode == 2 and f"scale = {bad} is not allowed" in proc.stderr
     store = tmp_path / "runs"
     assert not store.exists() or not [p for p in store.iterdir() if not p.name.startswith(".")]

@@ -80,8 +80,8 @@ def test_figures_rescore_other_lengths_without_torch(trained):
 
 def test_wrong_class_count_is_one_clear_error(trained):
     tmp_path, _ = trained
-    proc = run_cli("toyemerge.train", *overrides(tmp_path, "model.n_classes=9", f"store={tmp_path / 'other'}"),
-                   check=False)
+    proc = run_cli("toyemerge.train", *overrides(tmp_path, "model.n_classes=9", f"store={tmp_path / 'other'}",
+                                                  "export=false"), check=False)
     assert proc.returncode != 0 and "model.n_classes=8" in proc.stderr
 
 

@@ -82,7 +82,7 @@ def test_diverged_run_is_recorded_the_sweep_goes_on_and_figures_mark_it(tmp_path
     assert RunStore(tmp_path / "runs").status(by_width["21"]["run_id"]) == "failed"
 
 
-def test_no_space_left_leaves_no_run_and_says_so(tmp_path, monkeypatch):
+def test_no_space_left_leaves_no_run_and_says_so(tmp_path, monkeypatch, capsys):
     data = make_tiny_mnist_root(tmp_path)
 
     def full_disk(path, data):
@@ -90,12 +90,13 @@ def test_no_space_left_leaves_no_run_and_says_so(tmp_path, monkeypatch):
     monkeypatch.setattr(toyemerge.store, "write_atomic", full_disk)
     with pytest.raises(SystemExit) as err, user_errors():
         toyemerge.train.train_family(compose_cfg(tmp_path, data))
-    assert "No space left on device" in str(err.value) and "disk is full" in str(err.value)
+    message = capsys.readouterr().err
+    assert err.value.code == 2 and "No space left on device" in message and "disk is full" in message
     assert run_dirs(tmp_path) == []
     assert not any(p.name.startswith(".tmp-") for p in (tmp_path / "runs").iterdir())
 
 
-def test_read_only_output_folder_fails_before_training(tmp_path, monkeypatch, diverge_at):
+def test_read_only_output_folder_fails_before_training(tmp_path, monkeypatch, diverge_at, capsys):
     data = make_tiny_mnist_root(tmp_path)
     calls = diverge_at("never")
 
@@ -104,7 +105,8 @@ def test_read_only_output_folder_fails_before_training(tmp_path, monkeypatch, di
     monkeypatch.setattr(toyemerge.experiment.tempfile, "mkstemp", read_only)
     with pytest.raises(SystemExit) as err, user_errors():
         toyemerge.train.train_family(compose_cfg(tmp_path, data))
-    assert "cannot write to" in str(err.value) and "Read-only file system" in str(err.value)
+    message = capsys.readouterr().err
+    assert err.value.code == 2 and "cannot write to" in message and "Read-only file system" in message
     assert calls == [] and run_dirs(tmp_path) == []
 
 
@@ -120,6 +122,21 @@ def test_corrupt_run_in_the_store_is_retrained(tmp_path, diverge_at):
     calls.clear()
     toyemerge.train.train_family(compose_cfg(tmp_path, data))
     assert len(calls) == 1 and victim.read_bytes() == good  # retrained, bit for bit the same
+
+
+@pytest.mark.parametrize("victim", ["config.json", "metrics.json", "COMPLETE", "FAILED"])
+def test_a_damaged_run_is_named_in_a_warning_and_trained_again(tmp_path, diverge_at, caplog, victim):
+    data = make_tiny_mnist_root(tmp_path)
+    calls = diverge_at("width=21" if victim == "FAILED" else "never")
+    toyemerge.train.train_family(compose_cfg(tmp_path, data, "export=false"))
+    store = RunStore(tmp_path / "runs")
+    run_dir = next(p for p in run_dirs(tmp_path) if (p / victim).is_file())
+    (run_dir / victim).write_bytes((run_dir / victim).read_bytes()[:7])  # truncated mid-JSON
+    calls.clear()
+    with caplog.at_level("WARNING"):
+        toyemerge.train.train_family(compose_cfg(tmp_path, data, "export=false"))
+    assert f"run {run_dir.name} is damaged" in caplog.text and "training it again" in caplog.text
+    assert len(calls) == 1 and store.status(run_dir.name) == ("failed" if victim == "FAILED" else "complete")
 
 
 @pytest.mark.parametrize("case", ["missing", "corrupt", "wrong_dtype", "zero_width", "negative_width",
@@ -140,7 +157,7 @@ def test_each_mistake_is_one_clear_message_and_an_untouched_store(tmp_path, case
     elif case in ("zero_width", "negative_width", "non_integer_width"):
         make_tiny_mnist_root(tmp_path)
         value = {"zero_width": "0", "negative_width": "-3", "non_integer_width": "2.5"}[case]
-        extra, expected = [f"scale={value}"], ["error: family scale width=", "must be a positive integer"]
+        extra, expected = [f"scale={value}"], [f"error: scale = {value} is not allowed", "an integer ≥ 1"]
     elif case == "k_too_large":
         make_tiny_mnist_root(tmp_path)
         extra, expected = ["metrics.subset_k=[1,500]"], ["error: K = 500 is larger than the test set (200 examples)"]
@@ -153,13 +170,13 @@ def test_each_mistake_is_one_clear_message_and_an_untouched_store(tmp_path, case
         run_cli("toyemerge.train", *sweep_overrides(tmp_path, data))
         victim = next((tmp_path / "experiments/mnist/outputs").glob("*.npz"))
         victim.write_bytes(b"garbage")
-        module, expected = "toyemerge.figures", ["error:", victim.name, "is missing or unreadable", "export it again"]
+        module, expected = "toyemerge.figures", ["error:", victim.name, "damaged or replaced", "export it again"]
     before = sorted(p.name for p in run_dirs(tmp_path))
     overrides = sweep_overrides(tmp_path, data, *extra)
     if case == "store_is_a_file":
         overrides = [o for o in overrides if not o.startswith("store=")] + extra
     proc = run_cli(module, *overrides, check=False)
-    assert proc.returncode != 0
+    assert proc.returncode == 2
     for text in expected:
         assert text in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -202,6 +219,7 @@ def test_two_sweeps_on_one_store_train_each_run_once(tmp_path):
 
 
 def test_kill_and_resume_small(tmp_path, capsys):
-    assert chaos.main(["--kills", "3", "--workdir", str(tmp_path), "--scales", "[1,2]", "--seeds", "[0]"]) == 0
+    assert chaos.main(["--kills", "3", "--damages", "3", "--workdir", str(tmp_path), "--scales", "[1,2]",
+                       "--seeds", "[0]"]) == 0
     out = capsys.readouterr().out
     assert "kills: 3" in out and "0 lost" in out and "identical to the uninterrupted sweep: yes" in out

@@ -68,7 +68,7 @@ def test_missing_file_and_bad_groups(tmp_path, capsys):
     code, out = run([tmp_path / "nope.csv"], capsys)
     assert code == 2 and "no such file" in out.err
     rows = good_rows(grouped=True)
-    rows = [r for r in rows if not (r[0] == "net1000" and r[2] == 0)]  # one group of one model is short
+    rows = [r for r in rows if r[2] != 0]  # every model's first group is one item short
     code, out = run([write(tmp_path / "g.csv", HEADER + ["group"], rows)], capsys)
     assert code == 2 and "groups have different numbers of items" in out.err
 
@@ -124,3 +124,54 @@ def test_rescore_round_trips_the_committed_mnist_outputs(tmp_path, capsys):
                 assert got[(r["run_id"], metric, k)] == pytest.approx(results[(r["run_id"], metric, k)], rel=1e-9)
         ce = results[(r["run_id"], "cross_entropy", None)]
         assert -got[(r["run_id"], "log_prob", None)] == pytest.approx(ce, rel=1e-6) or math.isclose(ce, 0)
+
+
+GOOD = "model,n_params,example_id,correct\n" + "".join(
+    f"m{s},{s},{i},{int((i * 7 + s) % 10 < 8)}\n" for s in (10, 100, 1000) for i in range(30))
+
+
+@pytest.mark.parametrize("content, args, message", [
+    (GOOD.encode().replace(b"m10,", b"m\xe910,", 1), [], "line 2 is not UTF-8 text (byte 0xe9); save the file"),
+    (GOOD.encode() + b"x" * 200_000 + b",10,1,1\n", [], "line 92: not a readable CSV row (field larger than"),
+    (GOOD.encode() + b"m10,10\n", [], "line 92: fewer fields than the header's 4"),
+    (GOOD.replace("m1000,1000,29,", "m1000,1000,31,").encode(), [],
+     "model 'm1000' has example_id '31', which 'm10' has not"),
+    (GOOD.encode(), ["--sharp", "a,b"], "--sharp takes comma-separated positive integers"),
+    (GOOD.encode(), ["--sharp", "1,40"], "--sharp asks for K = 40, more examples than each model has (30)"),
+    (GOOD.encode(), ["--sharpness-max", "50"], "--sharpness-max asks for K = 50, more examples than each model has"),
+    (GOOD.encode(), ["--resamples", "-5"], "--resamples takes an integer ≥ 0"),
+])
+def test_input_mistakes_are_one_line_and_write_nothing(tmp_path, capsys, content, args, message):
+    path = tmp_path / "in.csv"
+    path.write_bytes(content)
+    code, out = run([path, *args], capsys)
+    assert code == 2 and message in out.err and out.err.count("\n") == 1
+    assert not (tmp_path / "in_analysis").exists()
+
+
+def test_a_spreadsheet_csv_with_a_byte_order_mark_is_read(tmp_path, capsys):
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    code, out = run([path, "--resamples", "0"], capsys)
+    assert code == 0, out.err
+    assert (tmp_path / "excel_analysis" / "emergence.csv").is_file()
+
+
+@pytest.mark.parametrize("out", ["a file", "unwritable"])
+def test_an_output_folder_that_cannot_be_written_is_one_line(tmp_path, capsys, monkeypatch, out):
+    path = tmp_path / "in.csv"
+    path.write_text(GOOD)
+    target = tmp_path / "taken"
+    if out == "a file":
+        target.write_text("keep me")
+    else:
+        import toyemerge.experiment
+
+        def read_only(*args, **kwargs):
+            raise PermissionError(30, "Read-only file system")
+        monkeypatch.setattr(toyemerge.experiment.tempfile, "mkstemp", read_only)
+    code, err = run([path, "--out", target, "--resamples", "0"], capsys)
+    assert code == 2 and err.err.count("\n") == 1
+    assert ("is a file; give a folder" if out == "a file" else "Read-only file system") in err.err
+    if out == "a file":
+        assert target.read_text() == "keep me"

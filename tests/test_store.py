@@ -29,7 +29,8 @@ def test_saved_run_is_complete_and_readable(tmp_path):
     assert store.is_complete("r1")
     assert sorted(p.name for p in run_dir.iterdir()) == sorted([MARKER, "config.json", "metrics.json", "outputs.npz"])
     assert store.load_metrics("r1") == {"n_params": 3}
-    assert json.loads((run_dir / MARKER).read_text())["outputs_sha256"] == sha256_file(run_dir / "outputs.npz")
+    assert json.loads((run_dir / MARKER).read_text())["sha256"] == {
+        name: sha256_file(run_dir / name) for name in ("config.json", "metrics.json", "outputs.npz")}
     with np.load(store.outputs_path("r1"), allow_pickle=False) as f:
         np.testing.assert_array_equal(f["pred"], np.arange(4))
     assert not list(tmp_path.rglob("*.tmp"))
@@ -57,16 +58,44 @@ def test_resaving_overwrites_a_half_written_run(tmp_path):
 
 
 def test_marker_is_written_last(tmp_path, monkeypatch):
-    """A failure while writing outputs leaves no marker behind."""
+    """The marker is the last file written into the run's temporary folder, for complete and failed runs."""
     import toyemerge.store as store_module
 
-    def failing_npz_bytes(arrays):
-        raise OSError(28, "No space left on device")
+    written, real = [], store_module.write_atomic
+    monkeypatch.setattr(store_module, "write_atomic", lambda path, data: written.append(path.name) or real(path, data))
+    save_one(RunStore(tmp_path))
+    RunStore(tmp_path).save_failed("r2", {"seed": 0}, "loss became nan")
+    assert written == ["config.json", "metrics.json", "outputs.npz", MARKER, "config.json", "FAILED"]
 
-    monkeypatch.setattr(store_module, "npz_bytes", failing_npz_bytes)
-    with pytest.raises(OSError):
-        save_one(RunStore(tmp_path))
-    assert not (tmp_path / "r1" / MARKER).exists()
+
+@pytest.mark.parametrize("name", ["config.json", "metrics.json", "outputs.npz", MARKER])
+@pytest.mark.parametrize("how", ["truncated", "changed", "removed"])
+def test_a_damaged_file_of_any_kind_makes_the_run_corrupt(tmp_path, name, how):
+    store = RunStore(tmp_path)
+    save_one(store)
+    path = tmp_path / "r1" / name
+    if how == "truncated":
+        path.write_bytes(path.read_bytes()[:-3])
+    elif how == "changed":
+        path.write_bytes(path.read_bytes().replace(b"3", b"4", 1) if b"3" in path.read_bytes() else b"x")
+    else:
+        path.unlink()
+    expected = "missing" if (name == MARKER and how == "removed") else "corrupt"
+    assert store.status("r1") == expected
+    with pytest.raises(FileNotFoundError):
+        store.load_metrics("r1")
+
+
+@pytest.mark.parametrize("name", ["config.json", "FAILED"])
+def test_a_damaged_failure_record_makes_the_run_corrupt(tmp_path, name):
+    store = RunStore(tmp_path)
+    store.save_failed("r1", {"seed": 0}, "loss became nan", {"n_params": 7})
+    assert store.status("r1") == "failed" and store.failure("r1")["reason"] == "loss became nan"
+    path = tmp_path / "r1" / name
+    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+    assert store.status("r1") == "corrupt"
+    with pytest.raises(FileNotFoundError):
+        store.failure("r1")
 
 
 def test_stale_temporaries_are_removed_only_when_this_host_wrote_them(tmp_path):

@@ -8,16 +8,25 @@ import time
 import torch
 from tqdm import tqdm
 
+from toyemerge.errors import ConfigError
+
 
 class NonFiniteLossError(FloatingPointError):
     """Training produced a NaN or infinite loss; the run is stopped rather than saved."""
 
 
 def resolve_device(name: str) -> torch.device:
-    """`auto` → CUDA when available, else CPU; anything else is passed to torch.device."""
+    """`auto` → CUDA when available, else CPU; `cpu`, `cuda` or `cuda:<index>` as asked, if present."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"device={name}, but torch sees no CUDA GPU here (torch {torch.__version__}); "
+                          f"use device=auto or device=cpu")
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        raise ConfigError(f"device={name}, but torch sees {torch.cuda.device_count()} CUDA GPU(s) here; "
+                          f"use device=cuda or device=auto")
+    return device
 
 
 def set_threads(threads: int | None) -> None:

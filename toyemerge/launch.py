@@ -15,7 +15,8 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from toyemerge.experiment import available_experiments
+from toyemerge.errors import fail, user_errors
+from toyemerge.experiment import available_experiments, require_experiment
 
 log = logging.getLogger("toyemerge.launch")
 
@@ -49,8 +50,16 @@ class ExportAfterSweep(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         preset = config.hydra.runtime.choices.get("launch")
         if preset and not config.get("experiment"):  # else the grid's ${family.scales} fails with a traceback
-            raise SystemExit(f"error: +launch={preset} sweeps the family of one experiment: add +exp=<name> "
-                             f"(one per sweep). Available: {', '.join(available_experiments())}.")
+            raise fail(f"error: +launch={preset} sweeps the family of one experiment: add +exp=<name> "
+                       f"(one per sweep). Available: {', '.join(available_experiments())}.")
+        if preset and config.get("export", True) is False:  # refuse now what the export after the sweep would
+            with user_errors():
+                from toyemerge.export import plan_export
+                from toyemerge.store import RunStore
+
+                app = without_hydra(config)
+                require_experiment(app)
+                plan_export(app, RunStore(app.store), require_runs=False)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         if config.hydra.job.name != "train" or config.get("export", True):
@@ -62,4 +71,5 @@ class ExportAfterSweep(Callback):
         from toyemerge.export import export_and_draw  # the figures stack loads only when needed
 
         log.info("[%s] all jobs finished: exporting the family once", config.experiment)
-        export_and_draw(without_hydra(config))
+        with user_errors():
+            export_and_draw(without_hydra(config))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import logging
 import math
 import sys
@@ -33,7 +34,8 @@ from omegaconf import OmegaConf
 from toyemerge.analysis import report
 from toyemerge.analysis.family import Run, prepare
 from toyemerge.analysis.views import ClassificationView, SequenceView
-from toyemerge.experiment import CONF_DIR
+from toyemerge.errors import ToyemergeError
+from toyemerge.experiment import CONF_DIR, require_writable
 
 REQUIRED = ("model", "n_params", "example_id", "correct")
 TRUE, FALSE = {"1", "true", "t", "yes", "1.0"}, {"0", "false", "f", "no", "0.0"}
@@ -60,44 +62,64 @@ def _sort_key(example_id: str):
         return (1, 0.0, example_id)
 
 
+def read_text(path: Path) -> str:
+    """The CSV's text: UTF-8, with or without the byte-order mark spreadsheet programs write ("CSV UTF-8")."""
+    if not path.is_file():
+        raise InputError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[:e.start].count(b"\n") + 1
+        raise InputError(f"{path}: line {line} is not UTF-8 text (byte 0x{raw[e.start]:02x}); save the file as "
+                         f"UTF-8 (\"CSV UTF-8\" in a spreadsheet program)") from None
+
+
 def read_outputs_csv(path: Path) -> tuple[list[dict], bool, bool]:
     """Validated models: [{model, n_params, ids, correct, p_target, groups}], has_p, has_group."""
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
-    with open(path, newline="") as f:
-        reader = csv.DictReader(f)
-        columns = [c.strip() for c in (reader.fieldnames or [])]
-        missing = [c for c in REQUIRED if c not in columns]
-        if missing:
-            raise InputError(f"{path}: missing column(s) {', '.join(missing)}; found {', '.join(columns) or 'none'}. "
-                             f"Required: {', '.join(REQUIRED)}; optional: p_target, group")
-        reader.fieldnames = columns
-        has_p, has_group = "p_target" in columns, "group" in columns
-        models: dict[str, dict] = {}
-        for line, row in enumerate(reader, start=2):
-            name = (row["model"] or "").strip()
-            if not name:
-                raise InputError(f"line {line}: empty model name")
-            n_params = _number(row["n_params"], "n_params", line)
-            if n_params <= 0:
-                raise InputError(f"line {line}: n_params must be positive, got {row['n_params']!r}")
-            model = models.setdefault(name, {"model": name, "n_params": n_params, "rows": {}})
-            if model["n_params"] != n_params:
-                raise InputError(f"line {line}: model {name!r} has n_params {row['n_params']} here but "
-                                 f"{model['n_params']:g} earlier")
-            flag = (row["correct"] or "").strip().lower()
-            if flag not in TRUE | FALSE:
-                raise InputError(f"line {line}: correct must be 1/0 or true/false, got {row['correct']!r}")
-            p = math.nan
-            if has_p:
-                p = _number(row["p_target"], "p_target", line)
-                if not 0.0 <= p <= 1.0:
-                    raise InputError(f"line {line}: p_target must be in [0, 1], got {row['p_target']!r}")
-            example_id = (row["example_id"] or "").strip()
-            group = (row["group"] or "").strip() if has_group else ""
-            if example_id in model["rows"]:
-                raise InputError(f"line {line}: model {name!r} has example_id {example_id!r} twice")
-            model["rows"][example_id] = (flag in TRUE, p, group)
+    reader = csv.DictReader(io.StringIO(read_text(path), newline=""))
+    try:
+        return _read_models(path, reader)
+    except csv.Error as e:  # e.g. a field longer than csv.field_size_limit(): not a results file
+        raise InputError(f"{path}: line {reader.line_num + 1}: not a readable CSV row ({e})") from None
+
+
+def _read_models(path: Path, reader: csv.DictReader) -> tuple[list[dict], bool, bool]:
+    columns = [c.strip() for c in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)}; found {', '.join(columns) or 'none'}. "
+                         f"Required: {', '.join(REQUIRED)}; optional: p_target, group")
+    reader.fieldnames = columns
+    has_p, has_group = "p_target" in columns, "group" in columns
+    models: dict[str, dict] = {}
+    for line, row in enumerate(reader, start=2):
+        if None in row or None in row.values():
+            raise InputError(f"line {line}: {'more' if None in row else 'fewer'} fields than the header's "
+                             f"{len(columns)}")
+        name = (row["model"] or "").strip()
+        if not name:
+            raise InputError(f"line {line}: empty model name")
+        n_params = _number(row["n_params"], "n_params", line)
+        if n_params <= 0:
+            raise InputError(f"line {line}: n_params must be positive, got {row['n_params']!r}")
+        model = models.setdefault(name, {"model": name, "n_params": n_params, "rows": {}})
+        if model["n_params"] != n_params:
+            raise InputError(f"line {line}: model {name!r} has n_params {row['n_params']} here but "
+                             f"{model['n_params']:g} earlier")
+        flag = (row["correct"] or "").strip().lower()
+        if flag not in TRUE | FALSE:
+            raise InputError(f"line {line}: correct must be 1/0 or true/false, got {row['correct']!r}")
+        p = math.nan
+        if has_p:
+            p = _number(row["p_target"], "p_target", line)
+            if not 0.0 <= p <= 1.0:
+                raise InputError(f"line {line}: p_target must be in [0, 1], got {row['p_target']!r}")
+        example_id = (row["example_id"] or "").strip()
+        group = (row["group"] or "").strip() if has_group else ""
+        if example_id in model["rows"]:
+            raise InputError(f"line {line}: model {name!r} has example_id {example_id!r} twice")
+        model["rows"][example_id] = (flag in TRUE, p, group)
     if not models:
         raise InputError(f"{path}: no rows")
     if len(models) < 2:
@@ -106,6 +128,15 @@ def read_outputs_csv(path: Path) -> tuple[list[dict], bool, bool]:
     if len({m["n_params"] for m in models.values()}) < 2:
         raise InputError(f"{path}: every model has n_params = {next(iter(models.values()))['n_params']:g}; "
                          "a family needs models of at least 2 sizes")
+    first = next(iter(models.values()))
+    for m in models.values():  # metrics are compared across models: they must score the same examples
+        if m["rows"].keys() != first["rows"].keys():
+            extra = sorted(m["rows"].keys() - first["rows"].keys(), key=_sort_key)
+            lacking = sorted(first["rows"].keys() - m["rows"].keys(), key=_sort_key)
+            which = (f"example_id {extra[0]!r}, which {first['model']!r} has not" if extra else
+                     f"no example_id {lacking[0]!r}, which {first['model']!r} has")
+            raise InputError(f"{path}: model {m['model']!r} has {which} ({len(m['rows'])} and {len(first['rows'])} "
+                             f"examples); every model must be scored on the same examples")
     out = []
     for m in models.values():
         ids = sorted(m["rows"], key=_sort_key)
@@ -158,6 +189,24 @@ def settings_from_config(resamples: int | None) -> report.Settings:
     return settings
 
 
+def parse_sharp(text: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        values = []
+    if not values or min(values) < 1:
+        raise InputError(f"--sharp takes comma-separated positive integers (K, or L for grouped input), got {text!r}")
+    return values
+
+
+def require_output_folder(out: Path) -> None:
+    """The output folder can be created and written, checked before the analysis writes anything."""
+    try:
+        require_writable(out)
+    except ToyemergeError as e:
+        raise InputError(f"--out {out}: {str(e).split(';')[0]}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m toyemerge.rescore", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -166,23 +215,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="output folder (default: <csv name>_analysis/)")
     parser.add_argument("--name", help="prefix of the figure files (default: the CSV's name)")
     parser.add_argument("--sharp", default="1,2,3,4,5", help="K (or L) of the table and mirage figure")
-    parser.add_argument("--sharpness-max", type=int, default=50, help="sharpness map sweeps K = 1..this")
-    parser.add_argument("--resamples", type=int, help="bootstrap resamples (default: conf/config.yaml)")
+    parser.add_argument("--sharpness-max", type=int, default=None,
+                        help="the sharpness map sweeps K = 1..this (default: 50, or the number of examples if fewer)")
+    parser.add_argument("--resamples", type=int,
+                        help="bootstrap resamples (default: conf/config.yaml; 0: no intervals)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        sharp = [int(v) for v in args.sharp.split(",") if v.strip()]
-        if not sharp or min(sharp) < 1 or args.sharpness_max < 1:
-            raise InputError("--sharp and --sharpness-max take positive integers")
+        sharp = parse_sharp(args.sharp)
+        if args.sharpness_max is not None and args.sharpness_max < 1:
+            raise InputError(f"--sharpness-max takes a positive integer, got {args.sharpness_max}")
+        if args.resamples is not None and args.resamples < 0:
+            raise InputError(f"--resamples takes an integer ≥ 0 (bootstrap resamples; 0: no bootstrap intervals), "
+                             f"got {args.resamples}")
+        out = args.out or args.csv.with_name(f"{args.csv.stem}_analysis")
+        if out.exists() and not out.is_dir():
+            raise InputError(f"--out {out} is a file; give a folder (it is created if needed)")
         models, has_p, has_group = read_outputs_csv(args.csv)
-        view, runs = build_family(models, has_p, has_group, sharp, list(range(1, args.sharpness_max + 1)))
+        units = len(models[0]["ids"])
+        sharpness_max = args.sharpness_max or min(50, units)
+        if not has_group and max(sharp + [sharpness_max]) > units:
+            flag = "--sharp" if max(sharp) > units else "--sharpness-max"
+            raise InputError(f"{flag} asks for K = {max(sharp + [sharpness_max])}, more examples than each model "
+                             f"has ({units}); lower {flag}")
+        view, runs = build_family(models, has_p, has_group, sharp, list(range(1, sharpness_max + 1)))
+        require_output_folder(out)
         settings = settings_from_config(args.resamples)
         settings.resolution_param = max(view.sharp_params)
         name = args.name or args.csv.stem
-        out = args.out or args.csv.with_name(f"{args.csv.stem}_analysis")
         written = report.write(out, out / "figures", name, runs, view, settings)
-    except (InputError, ValueError) as err:
+    except (InputError, ToyemergeError) as err:
         print(f"rescore: error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f"rescore: error: cannot write {err.filename or out}: {err.strerror}", file=sys.stderr)
         return 2
     print(f"rescore: {len(runs)} models, {len({r.n_params for r in runs})} sizes -> {out}")
     for path in written:

@@ -16,13 +16,14 @@ import numpy as np
 
 from toyemerge.errors import ToyemergeError
 from toyemerge.metrics import classification, reconstruction, sequence
-from toyemerge.store import write_atomic
+from toyemerge.store import sha256_file, write_atomic
 
 # Task kind → module with score(outputs, metrics_cfg) -> rows and summary(outputs) -> dict, and
 # optionally extra_figures(exp_dir, results, cfg) -> {name: Figure} for figures only that family has.
 SCORERS = {"classification": classification, "reconstruction": reconstruction, "sequence": sequence}
 
-RUNS_COLUMNS_FIRST = ["run_id", "exp", "n_params", "seed"]
+RUNS_COLUMNS_FIRST = ["run_id", "exp", "n_params", "seed"]  # then the scale knob, then RUNS_COLUMNS_LAST
+RUNS_COLUMNS_LAST = ["train_seconds", "status", "failure", "outputs_sha256"]
 RESULTS_COLUMNS = ["run_id", "n_params", "seed", "metric", "param", "value", "ci_low", "ci_high"]
 
 
@@ -32,13 +33,26 @@ def scorer(task: str):
     return SCORERS[task]
 
 
-def load_outputs(path: Path) -> dict[str, np.ndarray]:
-    """A run's saved outputs; an unreadable file is one clear error naming it and the fix."""
+class ExportDamaged(ToyemergeError):
+    """A file of an experiment export is unreadable, truncated, or not the one runs.csv records."""
+
+
+def restore_hint(path: Path) -> str:
+    return (f"restore it (git checkout -- {path}, if it is committed) or export it again from the run store "
+            f"(python -m toyemerge.export +exp=<name>; finished runs are never retrained)")
+
+
+def load_outputs(path: Path, sha256: str | None = None) -> dict[str, np.ndarray]:
+    """A run's saved outputs; an unreadable file, or one whose sha256 is not the one `runs.csv` records,
+    is one clear error naming it and the fix."""
+    if sha256 and path.is_file() and sha256_file(path) != sha256:
+        raise ExportDamaged(f"{path} is not the file runs.csv records (its sha256 differs): it was damaged or "
+                            f"replaced; {restore_hint(path)}.")
     try:
         with np.load(path, allow_pickle=False) as f:
             return {name: f[name] for name in f.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
-        raise ToyemergeError(
+        raise ExportDamaged(
             f"{path} is missing or unreadable ({type(e).__name__}: {e}). Fix: export it again from the run "
             f"store with `python -m toyemerge.train +exp=<name>` (finished runs are not retrained)."
         ) from None
@@ -66,13 +80,42 @@ def _cell(value):
     return value
 
 
+def read_runs(exp_dir: Path) -> list[dict]:
+    """The rows of exp_dir/runs.csv, checked: a truncated or garbled file is one clear error, never a
+    shorter family. Rows written before runs.csv recorded `status` count as complete."""
+    path = Path(exp_dir) / "runs.csv"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise ExportDamaged(f"{path} is damaged (not UTF-8 text: {e.reason}); {restore_hint(path)}.") from None
+    rows = list(csv.DictReader(io.StringIO(text)))
+    header = text.split("\n", 1)[0].split(",")
+    why = None
+    if not text.endswith("\n"):
+        why = "it ends in the middle of a line: truncated"
+    elif missing := [c for c in RUNS_COLUMNS_FIRST if c not in header]:
+        why = f"no column {missing[0]}"
+    else:
+        for line, row in enumerate(rows, start=2):
+            if None in row or None in row.values():
+                why = f"line {line} does not have the header's {len(header)} fields"
+            elif not row["run_id"] or row.get("status", "complete") not in ("complete", "failed") \
+                    or not row["seed"].lstrip("-").isdigit():
+                why = f"line {line} is not a run"
+            if why:
+                break
+    if why:
+        raise ExportDamaged(f"{path} is damaged ({why}); {restore_hint(path)}.")
+    return rows
+
+
 def completed_runs(exp_dir: Path) -> list[dict]:
     """Rows of exp_dir/runs.csv for runs that finished (failed runs have no outputs)."""
-    return [r for r in read_csv(exp_dir / "runs.csv") if r.get("status", "complete") == "complete"]
+    return [r for r in read_runs(exp_dir) if r.get("status", "complete") == "complete"]
 
 
 def failed_runs(exp_dir: Path) -> list[dict]:
-    return [r for r in read_csv(exp_dir / "runs.csv") if r.get("status") == "failed"]
+    return [r for r in read_runs(exp_dir) if r.get("status") == "failed"]
 
 
 def score_experiment(exp_dir: Path, task: str, metrics_cfg) -> list[dict]:
@@ -80,7 +123,7 @@ def score_experiment(exp_dir: Path, task: str, metrics_cfg) -> list[dict]:
     score = scorer(task).score
     rows = []
     for run in completed_runs(exp_dir):
-        outputs = load_outputs(exp_dir / "outputs" / f"{run['run_id']}.npz")
+        outputs = load_outputs(exp_dir / "outputs" / f"{run['run_id']}.npz", run.get("outputs_sha256"))
         for row in score(outputs, metrics_cfg):
             rows.append({"run_id": run["run_id"], "n_params": int(run["n_params"]), "seed": int(run["seed"]), **row})
     return rows

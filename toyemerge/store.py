@@ -1,15 +1,18 @@
 """The run store: one folder per trained model, named by a hash of everything that determines it.
 
-    runs/<run_id>/config.json    the resolved run config (task, data, model, train, seed)
+    runs/<run_id>/config.json    the resolved run config (task, data with its fingerprint, model, train, seed)
                   metrics.json   smooth metrics, parameter count, timings
                   outputs.npz    per-example test outputs (no pickles; byte-for-byte reproducible)
-                  COMPLETE       written last; holds the sha256 of outputs.npz
-    runs/<run_id>/FAILED         instead of the above for a run that diverged: its reason
+                  COMPLETE       written last; holds the sha256 of each file above
+    runs/<run_id>/config.json    for a run that diverged instead:
+                  FAILED         its reason, and the sha256 of config.json
     runs/.locks/<run_id>.lock    held (flock) by the process training that run
 
 A run is assembled in a temporary folder (`.tmp-<run_id>@<host>-<pid>`) and renamed into place, so a
-kill at any moment leaves either the finished run or nothing that is read: a folder is complete only
-when its COMPLETE marker exists and matches the outputs it sits beside. A lock is released by the
+kill at any moment leaves either the finished run or nothing that is read. A folder is complete (or
+failed) only when its marker (COMPLETE or FAILED) parses and every file it names has the hash it
+records: a damaged or truncated file of any kind makes the run read as corrupt, and it is trained
+again. A lock is released by the
 kernel when its holder dies, so a killed sweep never leaves a run locked. Launcher jobs on several
 machines may share one store: each removes only the temporaries of dead processes of its own host.
 """
@@ -120,17 +123,12 @@ class RunStore:
         return self.root / run_id
 
     def status(self, run_id: str) -> str:
-        """'complete', 'failed', 'corrupt' (marker disagrees with outputs) or 'missing'."""
+        """'complete', 'failed', 'corrupt' (a marker that does not parse, or a file that does not
+        match the hash the marker records) or 'missing'."""
         run_dir = self.path(run_id)
-        if (run_dir / MARKER).is_file():
-            try:
-                marker = json.loads((run_dir / MARKER).read_text())
-                ok = marker["outputs_sha256"] == sha256_file(run_dir / "outputs.npz")
-            except (OSError, ValueError, KeyError, TypeError):
-                ok = False
-            return "complete" if ok else "corrupt"
-        if (run_dir / FAILED).is_file():
-            return "failed"
+        for marker, status, files in ((MARKER, "complete", RUN_FILES), (FAILED, "failed", FAILED_FILES)):
+            if (run_dir / marker).is_file():
+                return status if _marker_holds(run_dir, marker, files) is not None else "corrupt"
         return "missing"
 
     def is_complete(self, run_id: str) -> bool:
@@ -138,21 +136,22 @@ class RunStore:
 
     def save(self, run_id: str, config: dict, metrics: dict, outputs: dict[str, np.ndarray]) -> Path:
         """Write a finished run: assembled aside, marker last, then renamed into place."""
-        files = {
-            "config.json": _json(config),
-            "metrics.json": _json(metrics),
-            "outputs.npz": npz_bytes(outputs),
-        }
-        files[MARKER] = _json({"outputs_sha256": hashlib.sha256(files["outputs.npz"]).hexdigest()})
+        files = {"config.json": _json(config), "metrics.json": _json(metrics), "outputs.npz": npz_bytes(outputs)}
+        files[MARKER] = _json({"sha256": _hashes(files)})
         return self._publish(run_id, files)
 
     def save_failed(self, run_id: str, config: dict, reason: str, details: dict | None = None) -> Path:
         """Record a run that could not finish (e.g. a non-finite loss), so sweeps and exports can say so."""
-        files = {"config.json": _json(config), FAILED: _json({"reason": reason, **(details or {})})}
+        files = {"config.json": _json(config)}
+        files[FAILED] = _json({"reason": reason, **(details or {}), "sha256": _hashes(files)})
         return self._publish(run_id, files)
 
     def failure(self, run_id: str) -> dict:
-        return json.loads((self.path(run_id) / FAILED).read_text())
+        """The FAILED record of a run whose status is 'failed': its reason and details."""
+        record = _marker_holds(self.path(run_id), FAILED, FAILED_FILES)
+        if record is None:
+            raise FileNotFoundError(f"run {run_id} has no intact FAILED record in the store {self.root}")
+        return record
 
     def _publish(self, run_id: str, files: dict[str, bytes]) -> Path:
         final = self.path(run_id)
@@ -206,6 +205,28 @@ class RunStore:
         status = self.status(run_id)
         if status != "complete":
             raise FileNotFoundError(f"run {run_id} is not complete in the store {self.root} (it is {status})")
+
+
+RUN_FILES = ("config.json", "metrics.json", "outputs.npz")  # what a COMPLETE marker vouches for
+FAILED_FILES = ("config.json",)  # what a FAILED record vouches for
+
+
+def _hashes(files: dict[str, bytes]) -> dict[str, str]:
+    return {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+
+
+def _marker_holds(run_dir: Path, marker: str, files: tuple[str, ...]) -> dict | None:
+    """The parsed marker if it parses and every one of `files` has the sha256 it records, else None."""
+    try:
+        record = json.loads((run_dir / marker).read_text())
+        hashes = record["sha256"]
+        if sorted(hashes) != sorted(files):
+            return None
+        if any(hashes[name] != sha256_file(run_dir / name) for name in files):
+            return None
+        return record
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _json(obj) -> bytes:

@@ -15,30 +15,43 @@ import hydra
 import numpy as np
 from omegaconf import DictConfig
 
+from toyemerge.errors import ToyemergeError, command, user_errors
 from toyemerge.experiment import require_experiment
 from toyemerge.metrics.reconstruction import suggest_cutoffs
-from toyemerge.scoring import load_outputs, read_csv
+from toyemerge.scoring import completed_runs, load_outputs
 
 
 def largest_model_errors(exp_dir: Path) -> tuple[int, np.ndarray]:
     """(n_params, pooled sq_err over its seeds) of the largest model in exp_dir/runs.csv."""
-    runs = read_csv(exp_dir / "runs.csv")
+    if not (exp_dir / "runs.csv").is_file():
+        raise ToyemergeError(f"{exp_dir} holds no exported runs ({exp_dir / 'runs.csv'} not found); train the "
+                             f"family first")
+    runs = completed_runs(exp_dir)
+    if not runs:
+        raise ToyemergeError(f"{exp_dir / 'runs.csv'} lists no completed run")
     largest = max(int(r["n_params"]) for r in runs)
-    errors = [load_outputs(exp_dir / "outputs" / f"{r['run_id']}.npz")["sq_err"]
+    errors = [load_outputs(exp_dir / "outputs" / f"{r['run_id']}.npz", r.get("outputs_sha256"))["sq_err"]
               for r in runs if int(r["n_params"]) == largest]
     return largest, np.concatenate(errors)
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
-def main(cfg: DictConfig) -> None:
-    require_experiment(cfg)
-    exp_dir = Path(cfg.paths.experiments) / cfg.experiment
-    n_params, errors = largest_model_errors(exp_dir)
-    quantiles = [float(q) for q in cfg.metrics.cutoff_quantiles]
-    cutoffs = suggest_cutoffs(errors, quantiles)
+def hydra_main(cfg: DictConfig) -> None:
+    with user_errors():
+        require_experiment(cfg)
+        if cfg.task != "reconstruction":
+            raise ToyemergeError(f"suggest_cutoffs chooses the cutoffs c of Reconstruction_c; {cfg.experiment} is a "
+                                 f"{cfg.task} experiment")
+        exp_dir = Path(cfg.paths.experiments) / cfg.experiment
+        n_params, errors = largest_model_errors(exp_dir)
+        quantiles = [float(q) for q in cfg.metrics.cutoff_quantiles]
+        cutoffs = suggest_cutoffs(errors, quantiles)
     print(f"# {cfg.experiment}: quantiles {quantiles} of the per-image errors of the largest model "
           f"({n_params:,} parameters, {errors.size} test images over all seeds)")
     print(f"cutoffs: [{', '.join(f'{c:g}' for c in cutoffs)}]")
+
+
+main = command(hydra_main)
 
 
 if __name__ == "__main__":

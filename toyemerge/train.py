@@ -14,16 +14,17 @@ import contextlib
 import itertools
 import logging
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import hydra
 import torch
 from omegaconf import DictConfig
 
-from toyemerge.errors import user_errors
+from toyemerge.errors import Interrupted, Terminated, ToyemergeError, command, user_errors
 from toyemerge.experiment import require_experiment, require_writable
-from toyemerge.export import experiment_dir, export_and_draw
-from toyemerge.family import RunSpec, run_specs
+from toyemerge.export import experiment_dir, export_and_draw, plan_export
+from toyemerge.family import RunSpec, data_fingerprint, run_specs
 from toyemerge.fit import NonFiniteLossError, fit, resolve_device, seed_everything, set_threads
 from toyemerge.fit_seeds import fit_seeds
 from toyemerge.launch import register_resolvers
@@ -48,22 +49,38 @@ def seeded_model(cfg: DictConfig, model_cfg: dict, seed: int,
 def train_run(cfg: DictConfig, task, spec: RunSpec, store: RunStore, device: torch.device) -> dict:
     """Train one model of the family, score its outputs and save the run; return its metrics."""
     reset_peak_memory(device)
-    model, generator = seeded_model(cfg, spec.config["model"], spec.seed, device)
-    try:
-        stats = fit(model, task, cfg.train, generator, desc=f"[{cfg.experiment}] {run_label(cfg, spec)}")
-    except NonFiniteLossError as e:
-        stats = {"failed": str(e)}
+    with out_of_memory_is_an_error(cfg, [spec], device):
+        model, generator = seeded_model(cfg, spec.config["model"], spec.seed, device)
+        try:
+            stats = fit(model, task, cfg.train, generator, desc=f"[{cfg.experiment}] {run_label(cfg, spec)}")
+        except NonFiniteLossError as e:
+            stats = {"failed": str(e)}
     return finish_run(cfg, task, spec, store, model, stats, device)
+
+
+@contextlib.contextmanager
+def out_of_memory_is_an_error(cfg: DictConfig, specs: list[RunSpec], device: torch.device) -> Iterator[None]:
+    """A model (or batch) too large for the device's memory: one line naming the scale, not a traceback."""
+    try:
+        yield
+    except (MemoryError, torch.cuda.OutOfMemoryError, RuntimeError) as e:
+        if not isinstance(e, (MemoryError, torch.cuda.OutOfMemoryError)) and "alloc" not in str(e).lower():
+            raise
+        first_line = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
+        raise ToyemergeError(f"{cfg.family.knob}={specs[0].scale} does not fit in the memory of {device} "
+                             f"({first_line}); the runs finished so far are kept. Choose smaller family.scales, or "
+                             f"a smaller train.batch_size / train.eval_batch_size.") from None
 
 
 def train_seed_group(cfg: DictConfig, task, specs: list[RunSpec], store: RunStore, device: torch.device) -> list[dict]:
     """Train the seeds of one scale as one vmapped model (toyemerge.fit_seeds), then save each run."""
     reset_peak_memory(device)
-    models, generators = zip(*(seeded_model(cfg, spec.config["model"], spec.seed, device) for spec in specs),
-                             strict=True)
-    seeds = ",".join(str(spec.seed) for spec in specs)
-    desc = f"[{cfg.experiment}] {cfg.family.knob}={specs[0].scale} seeds={seeds}"
-    stats = fit_seeds(list(models), task, cfg.train, list(generators), desc=desc)
+    with out_of_memory_is_an_error(cfg, specs, device):
+        models, generators = zip(*(seeded_model(cfg, spec.config["model"], spec.seed, device) for spec in specs),
+                                 strict=True)
+        seeds = ",".join(str(spec.seed) for spec in specs)
+        desc = f"[{cfg.experiment}] {cfg.family.knob}={specs[0].scale} seeds={seeds}"
+        stats = fit_seeds(list(models), task, cfg.train, list(generators), desc=desc)
     return [finish_run(cfg, task, spec, store, model, run_stats, device)
             for spec, model, run_stats in zip(specs, models, stats, strict=True)]
 
@@ -124,7 +141,8 @@ def pending(cfg: DictConfig, store: RunStore, specs: list[RunSpec]) -> list[RunS
     for spec in specs:
         status = store.status(spec.run_id)
         if status == "corrupt":
-            log.warning("[%s] run %s does not match its marker: training it again", cfg.experiment, spec.run_id)
+            log.warning("[%s] run %s is damaged (a file of it is not the one its marker records): training it again",
+                        cfg.experiment, spec.run_id)
         if status == "failed" and not cfg.retry_failed:
             log.warning("[%s] run %s failed before (%s); retry_failed=true trains it again", cfg.experiment,
                         spec.run_id, store.failure(spec.run_id)["reason"])
@@ -134,19 +152,35 @@ def pending(cfg: DictConfig, store: RunStore, specs: list[RunSpec]) -> list[RunS
 
 
 def train_family(cfg: DictConfig) -> None:
+    """Train what the store lacks, then export; everything that can be refused is refused before training."""
     set_threads(cfg.compute.threads)
+    device = resolve_device(cfg.device)
     store = RunStore(cfg.store)
-    specs = run_specs(cfg)
+    fingerprint = data_fingerprint(cfg)
+    specs = run_specs(cfg, fingerprint=fingerprint)
+    if cfg.export:
+        plan_export(cfg, store, fingerprint, require_runs=False)  # an export it would refuse: refused now
+        require_writable(experiment_dir(cfg), Path(cfg.paths.figures))
     require_writable(store.root)
     if removed := remove_stale_temps(store.root):
         log.info("[%s] removed %d temporary files left by killed sweeps", cfg.experiment, removed)
+    try:
+        train_pending(cfg, store, specs, device)
+    except KeyboardInterrupt as interrupt:
+        done = sum(store.status(spec.run_id) in ("complete", "failed") for spec in specs)
+        raise Interrupted(f"{done} of the {len(specs)} runs of this sweep are finished in {store.root} and kept; the "
+                          f"run being trained was dropped. Run the same command again to resume (finished runs are "
+                          f"never trained again).", isinstance(interrupt, Terminated)) from None
     if cfg.export:
-        require_writable(experiment_dir(cfg), Path(cfg.paths.figures))
+        export_and_draw(cfg, store)
+
+
+def train_pending(cfg: DictConfig, store: RunStore, specs: list[RunSpec], device: torch.device) -> None:
+    """Train every run of `specs` that the store lacks, one scale at a time, under the runs' locks."""
     todo = pending(cfg, store, specs)
     one_model = len(specs) == len(todo) == 1  # a launcher job: the model's own line says it all
     log.log(logging.DEBUG if one_model else logging.INFO, "[%s] %d runs selected: %d already in %s, %d to train",
             cfg.experiment, len(specs), len(specs) - len(todo), store.root, len(todo))
-    device = resolve_device(cfg.device)
     task = None
 
     def train_if_free(specs: list[RunSpec], wait: bool) -> list[RunSpec]:
@@ -171,15 +205,16 @@ def train_family(cfg: DictConfig) -> None:
                       for spec in train_if_free(list(group), wait=False)]
     for spec in held_elsewhere:  # wait for the other sweep; train the run ourselves if it died
         train_if_free([spec], wait=True)
-    if cfg.export:
-        export_and_draw(cfg, store)
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
-def main(cfg: DictConfig) -> None:
-    require_experiment(cfg)
+def hydra_main(cfg: DictConfig) -> None:
     with user_errors():
+        require_experiment(cfg)
         train_family(cfg)
+
+
+main = command(hydra_main)
 
 
 if __name__ == "__main__":

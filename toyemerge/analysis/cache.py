@@ -8,30 +8,39 @@ so `experiments/<exp>/bootstrap_ci.json` stores it under exactly that key.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 from toyemerge.store import write_atomic
 
 FILE = "bootstrap_ci.json"
+log = logging.getLogger("toyemerge.analysis")
 
 
 class CICache:
     def __init__(self, path: Path | None, settings_key: str):
         self.path, self.settings_key = path, settings_key
         self.entries: dict = {}
-        if path is not None and path.is_file():
-            data = json.loads(path.read_text())
-            if data.get("settings") == settings_key:
-                self.entries = data.get("runs", {})
         self.changed = False
+        if path is not None and path.is_file():
+            try:
+                data = json.loads(path.read_text())
+                if data.get("settings") == settings_key:
+                    self.entries = dict(data.get("runs", {}))
+            except (OSError, ValueError, AttributeError, TypeError):  # damaged: computed again, rewritten
+                log.warning("%s is unreadable; its bootstrap intervals are computed again", path)
+                self.changed = True
 
     def get(self, run_id: str, digest: str | None, metric_keys: list[str]) -> list[tuple[float, float]] | None:
         entry = self.entries.get(run_id)
-        if digest is None or entry is None or entry["sha256"] != digest:
+        try:
+            if digest is None or entry is None or entry["sha256"] != digest:
+                return None
+            if not all(k in entry["ci"] for k in metric_keys):
+                return None
+            return [(float(entry["ci"][k][0]), float(entry["ci"][k][1])) for k in metric_keys]
+        except (KeyError, TypeError, ValueError, IndexError):  # a damaged entry: computed again
             return None
-        if not all(k in entry["ci"] for k in metric_keys):
-            return None
-        return [tuple(entry["ci"][k]) for k in metric_keys]
 
     def put(self, run_id: str, digest: str | None, metric_keys: list[str], lows, highs) -> None:
         if digest is None:

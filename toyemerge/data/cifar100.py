@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from toyemerge.data.prepared import load_or_prepare, load_prepared
+from toyemerge.data.prepared import BadDataError, check_labelled_images, load_or_prepare, load_prepared
 from toyemerge.errors import ToyemergeError
 
 FILENAME = "cifar100.npz"
@@ -96,24 +96,24 @@ def read_pickle(data: bytes) -> dict:
     """One official CIFAR-100 pickle (Python 2, protocol 2; any protocol is read) → dict with str keys."""
     obj = RestrictedUnpickler(io.BytesIO(data), encoding="bytes").load()
     if not isinstance(obj, dict):
-        raise ValueError(f"a CIFAR-100 pickle holds a dict, this one a {type(obj).__name__}")
+        raise BadDataError(f"a CIFAR-100 pickle holds a dict, this one a {type(obj).__name__}")
     return {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in obj.items()}
 
 
 def _split(batch: dict, name: str) -> dict[str, np.ndarray]:
     for key in ("data", "fine_labels", "coarse_labels"):
         if key not in batch:
-            raise ValueError(f"CIFAR-100 '{name}' has no '{key}' entry")
+            raise BadDataError(f"CIFAR-100 '{name}' has no '{key}' entry")
     data = batch["data"]
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 \
             or data.shape[1] != CHANNELS * SIDE * SIDE:
-        raise ValueError(f"CIFAR-100 '{name}': data must be uint8 (N, 3072), got {getattr(data, 'shape', data)!r}")
+        raise BadDataError(f"CIFAR-100 '{name}': data must be uint8 (N, 3072), got {getattr(data, 'shape', data)!r}")
     fine = np.asarray(batch["fine_labels"], dtype=np.int64)
     coarse = np.asarray(batch["coarse_labels"], dtype=np.int64)
     if not len(data) == len(fine) == len(coarse):
-        raise ValueError(f"CIFAR-100 '{name}': {len(data)} images, {len(fine)} fine and {len(coarse)} coarse labels")
+        raise BadDataError(f"CIFAR-100 '{name}': {len(data)} images, {len(fine)} fine and {len(coarse)} coarse labels")
     if fine.size and (fine.min() < 0 or fine.max() >= N_FINE or coarse.min() < 0 or coarse.max() >= N_COARSE):
-        raise ValueError(f"CIFAR-100 '{name}': labels out of range")
+        raise BadDataError(f"CIFAR-100 '{name}': labels out of range")
     # Each row is 1024 red, 1024 green, then 1024 blue values, each a row-major 32×32 plane.
     x = data.reshape(-1, CHANNELS, SIDE, SIDE).transpose(0, 2, 3, 1)
     return {"x": np.ascontiguousarray(x), "y": fine, "y_coarse": coarse}
@@ -150,7 +150,7 @@ def read_archive(path: Path, verify_md5: bool = True) -> dict[str, bytes]:
         for name in MEMBER_MD5:
             member = tar.getmember(f"{FOLDER}/{name}")
             if not member.isfile():
-                raise ValueError(f"{path}: {member.name} is not a regular file")
+                raise BadDataError(f"{path}: {member.name} is not a regular file")
             members[name] = tar.extractfile(member).read()
     return members
 
@@ -181,8 +181,12 @@ def load_cifar100(root: Path, allow_download: bool = True, verify_md5: bool = Tr
         members = read_folder(source) if source.is_dir() else read_archive(source, verify_md5)
         return convert_official(members, verify_md5)
 
-    arrays = load_or_prepare(root, FILENAME, lambda path: load_prepared(path, SCHEMA), find_official, download,
-                             convert, _RAW_HINT, allow_download)
+    def load(path: Path) -> dict[str, np.ndarray]:
+        arrays = load_prepared(path, SCHEMA)
+        labels = {"y_{split}": N_FINE, "y_{split}_coarse": N_COARSE}
+        return check_labelled_images(str(path), arrays, (SIDE, SIDE, CHANNELS), labels)
+
+    arrays = load_or_prepare(root, FILENAME, load, find_official, download, convert, _RAW_HINT, allow_download)
     return {name: arrays[name] for name in SCHEMA}
 
 

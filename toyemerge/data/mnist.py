@@ -11,10 +11,11 @@ from pathlib import Path
 import numpy as np
 
 from toyemerge.data.idx import read_idx
-from toyemerge.data.prepared import load_or_prepare, load_prepared
+from toyemerge.data.prepared import BadDataError, check_labelled_images, load_or_prepare, load_prepared
 
 FILENAME = "mnist.npz"
 SCHEMA = {"x_train": ("uint8", 3), "y_train": ("int64", 1), "x_test": ("uint8", 3), "y_test": ("int64", 1)}
+IMAGE_SHAPE, N_CLASSES = (28, 28), 10
 RAW_FILES = {
     "x_train": "train-images-idx3-ubyte",
     "y_train": "train-labels-idx1-ubyte",
@@ -43,11 +44,16 @@ def convert_raw(files: dict[str, Path]) -> dict[str, np.ndarray]:
     arrays = {key: read_idx(path) for key, path in files.items()}
     for key in ("y_train", "y_test"):
         arrays[key] = arrays[key].astype(np.int64)
-    for split in ("train", "test"):
-        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
-        if x.ndim != 3 or len(x) != len(y):
-            raise ValueError(f"raw MNIST {split}: {x.shape[0]} images but {len(y)} labels")
-    return arrays
+    for key in ("x_train", "x_test"):
+        if arrays[key].ndim != 3 or arrays[key].dtype != np.uint8:
+            raise BadDataError(f"{files[key]}: expected uint8 images (N, 28, 28), got {arrays[key].dtype} "
+                               f"{arrays[key].shape}")
+    return check(arrays, f"raw MNIST in {files['x_train'].parent}")
+
+
+def check(arrays: dict[str, np.ndarray], source: str) -> dict[str, np.ndarray]:
+    """28×28 images, one label 0-9 per image, non-empty train and test sets."""
+    return check_labelled_images(source, arrays, IMAGE_SHAPE, {"y_{split}": N_CLASSES})
 
 
 def download(root: Path) -> dict[str, Path]:
@@ -64,8 +70,8 @@ def download(root: Path) -> dict[str, Path]:
 
 def load_mnist(root: Path, allow_download: bool = True) -> dict[str, np.ndarray]:
     """Load MNIST as numpy arrays, preparing mnist.npz from raw files or a download on first use."""
-    return load_or_prepare(root, FILENAME, lambda path: load_prepared(path, SCHEMA), find_raw, download,
-                           convert_raw, _RAW_HINT, allow_download)
+    return load_or_prepare(root, FILENAME, lambda path: check(load_prepared(path, SCHEMA), str(path)), find_raw,
+                           download, convert_raw, _RAW_HINT, allow_download)
 
 
 _RAW_HINT = (

@@ -56,7 +56,7 @@ def read_png(path: Path) -> np.ndarray:
     with Image.open(path) as im:
         x = np.asarray(im.convert("L")) > 127
     if x.shape != (IMAGE_SIZE, IMAGE_SIZE):
-        raise ValueError(f"{path}: image is {x.shape[1]}×{x.shape[0]}, expected {IMAGE_SIZE}×{IMAGE_SIZE}")
+        raise BadDataError(f"{path}: image is {x.shape[1]}×{x.shape[0]}, expected {IMAGE_SIZE}×{IMAGE_SIZE}")
     return x.astype(np.uint8)
 
 
@@ -65,16 +65,16 @@ def convert_split(folder: Path, split: str) -> dict[str, np.ndarray]:
     alphabets = sorted(p.name for p in folder.iterdir() if p.is_dir())
     characters = sorted((a, c.name) for a in alphabets for c in (folder / a).iterdir() if c.is_dir())
     if not characters:
-        raise ValueError(f"{folder} holds no <alphabet>/<character>/ folders of PNG images")
+        raise BadDataError(f"{folder} holds no <alphabet>/<character>/ folders of PNG images")
     x, y, alphabet, drawer, char_id, image_names = [], [], [], [], [], []
     for cls, (a, c) in enumerate(characters):
         files = sorted(p.name for p in (folder / a / c).iterdir() if p.suffix == ".png")
         if not files:
-            raise ValueError(f"{folder / a / c} holds no PNG images")
+            raise BadDataError(f"{folder / a / c} holds no PNG images")
         for name in files:
             match = _FILE_NAME.match(name)
             if match is None:
-                raise ValueError(f"{folder / a / c / name}: file name is not NNNN_DD.png")
+                raise BadDataError(f"{folder / a / c / name}: file name is not NNNN_DD.png")
             x.append(read_png(folder / a / c / name))
             y.append(cls)
             alphabet.append(alphabets.index(a))

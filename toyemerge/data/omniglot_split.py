@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from toyemerge.data.omniglot import SPLITS, downsample
+from toyemerge.data.prepared import BadDataError
+from toyemerge.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -41,12 +43,14 @@ def split_by_drawer(arrays: dict[str, np.ndarray], alphabets: list[str] | None, 
     """The (class, drawer) image grids of the chosen alphabets (None: all 50) for both drawer sets."""
     train_drawers, test_drawers = tuple(int(d) for d in train_drawers), tuple(int(d) for d in test_drawers)
     if set(train_drawers) & set(test_drawers):
-        raise ValueError(f"drawers {sorted(set(train_drawers) & set(test_drawers))} are in both train and test")
+        shared = sorted(set(train_drawers) & set(test_drawers))
+        raise ConfigError(f"data.train_drawers and data.test_drawers share drawers {shared}; a test drawing must be "
+                          "new to the model")
     known = alphabet_names(arrays)
     wanted = known if alphabets is None else [str(a) for a in alphabets]
     unknown = sorted(set(wanted) - set(known))
     if unknown or not wanted:
-        raise ValueError(f"unknown Omniglot alphabets {unknown or wanted}; known: {', '.join(known)}")
+        raise ConfigError(f"data.alphabets: unknown Omniglot alphabets {unknown or wanted}; known: {', '.join(known)}")
     char_ids, names, images, drawers, image_chars = [], [], [], [], []
     for split in SPLITS:
         table = arrays[f"alphabet_names_{split}"]
@@ -76,7 +80,7 @@ def _grid(images: np.ndarray, cls: np.ndarray, drawers: np.ndarray, chosen: tupl
     col = np.array([column[d] for d in drawers[keep].tolist()], dtype=np.int64)
     slot = cls[keep] * len(chosen) + col
     if len(np.unique(slot)) != len(slot) or len(slot) != n_classes * len(chosen):
-        raise ValueError(f"expected exactly one image per (character, drawer) for drawers {list(chosen)}")
+        raise BadDataError(f"Omniglot: expected exactly one image per (character, drawer) for drawers {list(chosen)}")
     grid = np.empty((n_classes * len(chosen), image_size, image_size), np.uint8)
     grid[slot] = downsample(images[keep], image_size)
     return grid.reshape(n_classes, len(chosen), image_size, image_size)

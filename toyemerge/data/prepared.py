@@ -40,6 +40,30 @@ def load_prepared(path: Path, schema: dict[str, tuple[str, int]]) -> dict[str, n
     return arrays
 
 
+def check_labelled_images(source: str, arrays: dict[str, np.ndarray], image_shape: tuple[int, ...],
+                          labels: dict[str, int], splits: tuple[str, ...] = ("train", "test")) -> dict[str, np.ndarray]:
+    """Check what training relies on and return `arrays`: for each split, at least one image in
+    `x_<split>` of shape `image_shape`, and for each label array of `labels` (a name with `{split}`
+    in it → number of classes) one label per image, each in 0 … classes − 1."""
+    for split in splits:
+        x = arrays[f"x_{split}"]
+        if tuple(x.shape[1:]) != tuple(image_shape):
+            raise BadDataError(f"{source}: x_{split} holds images of shape {tuple(x.shape[1:])}; expected "
+                               f"{tuple(image_shape)}. Fix: prepare the file again from the official data.")
+        if len(x) == 0:
+            raise BadDataError(f"{source}: x_{split} holds no images; the {split} set must not be empty.")
+        for template, n_classes in labels.items():
+            name = template.format(split=split)
+            y = arrays[name]
+            if len(y) != len(x):
+                raise BadDataError(f"{source}: {len(x)} images in x_{split} but {len(y)} labels in {name}; "
+                                   f"every image needs exactly one label.")
+            if y.min() < 0 or y.max() >= n_classes:
+                raise BadDataError(f"{source}: {name} holds labels {int(y.min())} … {int(y.max())}; "
+                                   f"expected 0 … {n_classes - 1}.")
+    return arrays
+
+
 def save_prepared(path: Path, arrays: dict[str, np.ndarray]) -> None:
     """Write `arrays` to `path` atomically (temp file in the same folder, then rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import numpy as np
 
 from toyemerge.data.omniglot import downsample as omniglot_downsample
+from toyemerge.errors import ConfigError
 
 # dataset name → downsample(x uint8 (N, H, W), size) → uint8 (N, size, size). A dataset is listed
 # here only when it has a documented rule (e.g. Omniglot's 105×105 strokes → MNIST-like 28×28).
@@ -18,6 +19,6 @@ def resize_images(dataset: str, x: np.ndarray, size: int | None) -> np.ndarray:
     if size is None or tuple(x.shape[1:3]) == (size, size):
         return x
     if dataset not in RESIZERS:
-        raise ValueError(f"no downsampling rule for '{dataset}' images {x.shape[1:]} → {size}×{size}; "
-                         f"known: {', '.join(sorted(RESIZERS)) or 'none'}")
+        raise ConfigError(f"data.image_size: no downsampling rule for '{dataset}' images {x.shape[1:]} → "
+                          f"{size}×{size}; known: {', '.join(sorted(RESIZERS)) or 'none'}")
     return RESIZERS[dataset](x, size)

@@ -13,11 +13,13 @@ family is scored on the very same sequences; `load_or_make_test_sequences` reuse
 from __future__ import annotations
 
 import logging
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from toyemerge.data.prepared import save_prepared
+from toyemerge.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +28,8 @@ def sample_sequences(rng: np.random.Generator, n_sequences: int, length: int, n_
                      n_drawers: int) -> tuple[np.ndarray, np.ndarray]:
     """(classes, drawers), each int64 (n_sequences, length): L distinct classes, any drawer each."""
     if length > n_classes:
-        raise ValueError(f"sequences of {length} distinct classes need at least {length} classes, have {n_classes}")
+        raise ConfigError(f"data.sequence_length: sequences of {length} distinct classes need at least {length} "
+                          f"classes, have {n_classes}")
     # The L smallest of C uniform keys are L distinct classes in random order.
     classes = np.argsort(rng.random((n_sequences, n_classes)), axis=1)[:, :length]
     drawers = rng.integers(0, n_drawers, (n_sequences, length))
@@ -42,11 +45,15 @@ def load_or_make_test_sequences(path: Path, seed: int, n_sequences: int, length:
     """
     n_classes = len(char_id)
     if path.is_file():
-        with np.load(path, allow_pickle=False) as f:
-            saved = {k: f[k] for k in f.files}
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                saved = {k: f[k] for k in f.files}
+        except (OSError, ValueError, zipfile.BadZipFile, EOFError):
+            saved = {}  # damaged: drawn again from its seed, the same list
         if _matches(saved, seed, n_sequences, length, char_id, drawers):
             return saved["classes"], saved["drawers"]
-        log.warning("%s was made for another class set or size; drawing a new test list", path)
+        log.warning("%s is unreadable or was made for another class set or size; drawing the test list from its "
+                    "seed again", path)
     classes, drawer_index = sample_sequences(np.random.default_rng(seed), n_sequences, length, n_classes,
                                              len(drawers))
     save_prepared(path, {"classes": classes, "drawers": drawer_index, "seed": np.int64(seed),

@@ -15,6 +15,7 @@ import numpy as np
 PLACEHOLDER = "/*__EXPLORER_DATA__*/null"
 DATA_LINE = "const D = "  # the template's line that receives the data
 DIGITS = 6  # significant digits of every embedded number: far below what the page prints
+VERSION = 1  # of the page's data and template: part of the source digest, so a new version rebuilds pages
 
 
 def _rounded(value):
@@ -53,6 +54,14 @@ def read_data(html_path) -> dict:
         if line.startswith(DATA_LINE):
             return json.loads(line[len(DATA_LINE):].rstrip().removesuffix(";"))
     raise ValueError(f"{html_path}: no explorer data found")
+
+
+def embedded_digest(html_path) -> str | None:
+    """The source digest a written page records (None for a page without one, or an unreadable page)."""
+    try:
+        return read_data(html_path).get("source", {}).get("digest")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def _html_escape(text: str) -> str:

@@ -22,7 +22,9 @@ import torch
 import torch.nn.functional as F
 
 from toyemerge.data import load_dataset
+from toyemerge.data.prepared import BadDataError
 from toyemerge.data.resize import resize_images
+from toyemerge.errors import ConfigError
 
 
 def example_indices(n_test: int, k: int) -> np.ndarray:
@@ -39,10 +41,10 @@ class ReconstructionTask:
         self.shape = tuple(x_test.shape[1:])
         n_inputs = math.prod(self.shape)
         if x_train.dtype != np.uint8 or x_test.dtype != np.uint8 or tuple(x_train.shape[1:]) != self.shape:
-            raise ValueError(f"{data.name}: train {x_train.dtype}{x_train.shape} and test {x_test.dtype}"
+            raise BadDataError(f"{data.name}: train {x_train.dtype}{x_train.shape} and test {x_test.dtype}"
                              f"{x_test.shape} must be uint8 images of one shape")
         if cfg.model.n_inputs != n_inputs:
-            raise ValueError(f"model.n_inputs = {cfg.model.n_inputs}, but {data.name} images {self.shape} "
+            raise ConfigError(f"model.n_inputs = {cfg.model.n_inputs}, but {data.name} images {self.shape} "
                              f"have {n_inputs} values")
         self.device = device
         self.x_train = torch.as_tensor(x_train.reshape(len(x_train), -1), device=device)

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from toyemerge.data import load_dataset
 from toyemerge.data.omniglot_split import split_by_drawer
 from toyemerge.data.sequences import load_or_make_test_sequences, sample_sequences
+from toyemerge.errors import ConfigError
 from toyemerge.tasks.augment import random_affine
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ class SequenceTask:
                                 data.image_size)
         del arrays
         if cfg.model.get("n_classes") != split.n_classes:
-            raise ValueError(f"data.alphabets hold {split.n_classes} characters but model.n_classes is "
+            raise ConfigError(f"data.alphabets hold {split.n_classes} characters but model.n_classes is "
                              f"{cfg.model.get('n_classes')}; set model.n_classes={split.n_classes}")
         self.device = device
         self.n_classes, self.length = split.n_classes, data.sequence_length
