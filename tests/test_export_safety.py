@@ -88,8 +88,9 @@ def test_an_interrupted_export_leaves_the_old_one_whole(exported, tmp_path, monk
     shutil.copytree(src / "runs", tmp_path / "runs")
     shutil.copytree(src / "pristine", tmp_path / "experiments")
     store = RunStore(tmp_path / "runs")
-    run_id = read_runs(tmp_path)[0]["run_id"]
-    # The store now holds a different (retrained) version of one run: the export will copy it in.
+    run_id, other = (r["run_id"] for r in read_runs(tmp_path))
+    shutil.rmtree(store.path(other))  # the store lacks one exported run: the export must keep it
+    # ... and holds a different (retrained) version of the other: the export will copy it in.
     with np.load(store.outputs_path(run_id)) as f:
         outputs = {k: f[k] for k in f.files}
     outputs["pred"] = (outputs["pred"] + 1) % 10
