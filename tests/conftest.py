@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_dir
 
-from toyemerge.data.synthetic import write_synthetic_mnist
-from toyemerge.experiment import CONF_DIR
+from devtools.synthetic import write_synthetic_mnist
+from toyemerge.config import CONF_DIR
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -61,3 +61,12 @@ def tiny_family(tmp_path: Path, data_root: Path, *extra: str) -> list[str]:
 def folder_bytes(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` (relative path → bytes): to check that a command left it untouched."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(Path(folder).rglob("*")) if p.is_file()}
+
+
+def analysis_settings(**changes):
+    """The analysis settings of conf/config.yaml (toyemerge.analysis.tables.Settings), with `changes`."""
+    import dataclasses
+
+    from toyemerge.analysis.tables import Settings
+
+    return dataclasses.replace(Settings.from_cfg(compose_config("+exp=mnist").analysis), **changes)

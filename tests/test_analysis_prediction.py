@@ -5,10 +5,11 @@ import math
 import numpy as np
 import pytest
 
+from tests.conftest import analysis_settings
 from tests.synthetic_family import ALPHA, SCALES, C, classifier_family, true_accuracy
-from toyemerge.analysis import report
+from toyemerge.analysis import tables as report
 from toyemerge.analysis.prediction import PowerLaw, coverage, fit_power_law, mean_abs_error, split_scales
-from toyemerge.analysis.views import ClassificationView
+from toyemerge.metrics import Classification
 
 
 def test_fit_recovers_a_noiseless_power_law_exactly():
@@ -46,11 +47,11 @@ def test_coverage_and_error():
 def test_sharp_curve_predicted_from_smooth_and_extrapolated_covers_observed():
     """On a family that follows the paper's model, acc^K and the extrapolated power law both land
     inside the observed 95% CIs about as often as a CI should contain the truth."""
-    view = ClassificationView([1, 3, 5], list(range(1, 6)))
+    view = Classification([1, 3, 5], list(range(1, 6)))
     runs = classifier_family(view, n=4000)
-    rows = report.curve_rows(runs, view, report.Settings(n_resamples=300))
-    table = {(t["metric"], t["param"]): t for t in report.emergence_rows(rows, view, report.Settings())}
-    law, _ = report.fit_extrapolation(rows, view, report.Settings())
+    rows = report.curve_rows(runs, view, analysis_settings(n_resamples=300))
+    table = {(t["metric"], t["param"]): t for t in report.emergence_rows(rows, view, analysis_settings())}
+    law, _ = report.fit_extrapolation(rows, view, analysis_settings())
     assert law.alpha == pytest.approx(ALPHA, rel=0.1)
     for k in (1, 3, 5):
         t = table[("subset_accuracy", k)]

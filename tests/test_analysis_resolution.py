@@ -5,10 +5,10 @@ import pytest
 
 from tests.synthetic_family import classifier_outputs
 from toyemerge.analysis.resolution import bootstrap_metrics, seed_spread, subset_size_curves
-from toyemerge.analysis.views import ClassificationView
+from toyemerge.metrics import Classification
 from toyemerge.metrics.classification import brier_score, mean_log_prob, subset_accuracy_exact, subset_accuracy_sampled
 
-VIEW = ClassificationView([1, 3], list(range(1, 11)))
+VIEW = Classification([1, 3], list(range(1, 11)))
 
 
 def test_bootstrap_values_are_the_metrics_themselves():
@@ -79,14 +79,16 @@ def test_seed_spread():
 
 
 def test_bootstrap_cis_are_cached_by_outputs_digest(tmp_path, monkeypatch):
+    from tests.conftest import analysis_settings
     from tests.synthetic_family import SCALES, classifier_family
-    from toyemerge.analysis import report, resolution
+    from toyemerge.analysis import resolution
+    from toyemerge.analysis import tables as report
 
-    view = ClassificationView([1, 3], [1, 2, 3])
+    view = Classification([1, 3], [1, 2, 3])
     runs = classifier_family(view, n=300, scales=SCALES[::3], seeds=(0,))
     for i, r in enumerate(runs):
         r.digest = f"sha{i}"
-    settings = report.Settings(n_resamples=100)
+    settings = analysis_settings(n_resamples=100)
     first = report.curve_rows(runs, view, settings, cache_dir=tmp_path)
     assert (tmp_path / "bootstrap_ci.json").is_file()
 
@@ -103,7 +105,7 @@ def test_bootstrap_cis_are_cached_by_outputs_digest(tmp_path, monkeypatch):
     monkeypatch.undo()
     with pytest.raises(AssertionError, match="resampled"):  # other settings: a different cache key
         monkeypatch.setattr(resolution, "bootstrap", no_resampling)
-        report.curve_rows(runs, view, report.Settings(n_resamples=101), cache_dir=tmp_path)
+        report.curve_rows(runs, view, analysis_settings(n_resamples=101), cache_dir=tmp_path)
 
 
 @pytest.mark.parametrize("k, n", [(0, 20), (1, 20), (7, 20), (20, 20), (523, 2000), (9947, 10000)])

@@ -9,11 +9,11 @@ from tests.synthetic_family import SCALES, classifier_family
 from toyemerge.analysis.sampling import scores_by_stride
 from toyemerge.analysis.scores import emergence_score, emergence_scores
 from toyemerge.analysis.sharpness import first_above, sweep
-from toyemerge.analysis.views import ClassificationView
+from toyemerge.metrics import Classification
 
 
 def test_sweep_at_k1_is_the_accuracy_score_and_follows_acc_to_the_k():
-    view = ClassificationView([1], list(range(1, 8)))
+    view = Classification([1], list(range(1, 8)))
     runs = classifier_family(view, n=500, scales=SCALES[::2])
     rows = sweep(runs, view, view.sharpness_grid)
     x = np.array([r.n_params for r in runs], dtype=float)

@@ -1,8 +1,9 @@
-"""Per-task views (classification, sequence, reconstruction) and the report on each of them."""
+"""Task kinds (classification, sequence, reconstruction) and the analysis of each."""
 
 import numpy as np
 import pytest
 
+from tests.conftest import analysis_settings
 from tests.synthetic_family import (
     SCALES,
     classifier_family,
@@ -10,13 +11,15 @@ from tests.synthetic_family import (
     sequence_outputs,
     true_accuracy,
 )
-from toyemerge.analysis import report
+from toyemerge.analysis import tables
 from toyemerge.analysis.family import Run, prepare
 from toyemerge.analysis.resolution import bootstrap_metrics
-from toyemerge.analysis.views import ClassificationView, ReconstructionView, SequenceView, view_for
+from toyemerge.metrics import Classification, Reconstruction, SequenceLabelling, task_kind
 from toyemerge.metrics.classification import brier_per_example, brier_score, mean_log_prob
+from toyemerge.plots import analysis as analysis_figures
+from toyemerge.plots.save import save_figure
 
-FAST = report.Settings(n_resamples=50, subset_sizes=(10, 100))
+FAST = analysis_settings(n_resamples=50, subset_sizes=(10, 100))
 
 
 def test_brier_and_log_prob_by_hand():
@@ -31,7 +34,7 @@ def test_brier_and_log_prob_by_hand():
 def test_sequence_view_by_hand():
     target = np.array([[1, 2, 3], [1, 2, 3]])
     pred = np.array([[1, 2, 0], [0, 2, 3]])
-    view = SequenceView([1, 2, 3], [1, 2, 3])
+    view = SequenceLabelling([1, 2, 3], [1, 2, 3])
     units = view.units({"target": target, "pred": pred, "p_target": np.full((2, 3), 0.5, np.float32)})
     metrics = view.metrics(units)
     values, _, _ = bootstrap_metrics(units, metrics, 0, 0.95, 0)
@@ -48,7 +51,7 @@ def test_sequence_view_by_hand():
 
 def test_reconstruction_view_prediction_from_its_own_error_shape_is_exact():
     rng = np.random.default_rng(0)
-    view = ReconstructionView([0.01, 0.02], [0.01, 0.02, 0.04])
+    view = Reconstruction([0.01, 0.02], [0.01, 0.02, 0.04])
     runs = prepare([Run("a", 10, 0, view.units(reconstruction_outputs(0.02, 5000, rng))),
                     Run("b", 100, 0, view.units(reconstruction_outputs(0.02, 5000, rng)))], view)
     metrics = {m.key: m for m in view.metrics(runs[0].units)}
@@ -62,8 +65,8 @@ def test_reconstruction_view_prediction_from_its_own_error_shape_is_exact():
 
 
 def test_unknown_task_is_refused():
-    with pytest.raises(ValueError, match="no analysis for task 'nope'"):
-        view_for("nope", [1], [1])
+    with pytest.raises(ValueError, match="task = 'nope' is not a task kind toyemerge knows"):
+        task_kind("nope")
 
 
 @pytest.mark.parametrize("task", ["classification", "sequence", "reconstruction"])
@@ -71,19 +74,21 @@ def test_report_on_every_task_kind(task, tmp_path):
     rng = np.random.default_rng(1)
     scales = SCALES[::2]
     if task == "classification":
-        view = ClassificationView([1, 5], list(range(1, 11)))
+        view = Classification([1, 5], list(range(1, 11)))
         runs = classifier_family(view, n=300, scales=scales)
     elif task == "sequence":
-        view = SequenceView([1, 3, 5], [1, 2, 3, 4, 5])
+        view = SequenceLabelling([1, 3, 5], [1, 2, 3, 4, 5])
         runs = prepare([Run(f"s{s}_{x}", int(x), s, view.units(sequence_outputs(true_accuracy(x), 200, 5, rng)))
                         for s in (0, 1) for x in scales], view)
     else:
-        view = ReconstructionView([0.005, 0.01], list(np.geomspace(0.001, 0.05, 12)))
+        view = Reconstruction([0.005, 0.01], list(np.geomspace(0.001, 0.05, 12)))
         mse = 0.1 * (scales / 10.0) ** -0.3
         runs = prepare([Run(f"r{s}_{x}", int(x), s, view.units(reconstruction_outputs(m, 300, rng)))
                         for s in (0, 1) for x, m in zip(scales, mse, strict=True)], view)
-    rows, table, sweep, figures, res_rows = report.analyze(runs, view, FAST, "toy")  # saving is tested once, below
-    assert set(figures) == {"mirage", "resolution", "sampling", "sharpness_map"}
+    result = tables.analyze(runs, view, FAST)
+    rows, table = result.rows, result.table
+    assert set(analysis_figures.figures(result, runs, view, "toy", FAST)) == {"mirage", "resolution", "sampling",
+                                                                              "sharpness_map"}
     roles = {(t["metric"], t["role"]) for t in table}
     assert (view.smooth_name, "smooth") in roles and (view.sharp_name, "sharp") in roles
     assert any(role == "continuous" for _, role in roles)
@@ -92,27 +97,25 @@ def test_report_on_every_task_kind(task, tmp_path):
 
 
 def test_report_writes_tables_and_figures(tmp_path):
-    view = ClassificationView([1, 5], list(range(1, 11)))
+    view = Classification([1, 5], list(range(1, 11)))
     runs = classifier_family(view, n=300, scales=SCALES[::2], seeds=(0,))
-    written = report.write(tmp_path / "exp", tmp_path / "fig", "toy", runs, view, FAST)
+    result = tables.analyze(runs, view, FAST)
+    written = tables.write_tables(tmp_path / "exp", result)
+    for name, fig in analysis_figures.figures(result, runs, view, "toy", FAST).items():
+        written += save_figure(fig, tmp_path / "fig" / f"toy_{name}")
     names = {p.name for p in written}
     assert {"curves.csv", "emergence.csv", "sharpness.csv", "resolution.csv"} <= names
     for fig in ("mirage", "resolution", "sampling", "sharpness_map"):
         assert f"toy_{fig}.png" in names and (tmp_path / "fig" / f"toy_{fig}.pdf").stat().st_size > 1000
     header = (tmp_path / "exp" / "emergence.csv").read_text().splitlines()[0]
-    assert header.split(",") == report.EMERGENCE_COLUMNS
+    assert header.split(",") == tables.COLUMNS["emergence.csv"]
 
 
-def test_experiment_without_sharp_params_is_one_clear_error(tmp_path):
+def test_sharpness_grids_from_the_config():
     from omegaconf import OmegaConf
 
-    from toyemerge.analysis.experiment import analyze_experiment, grid
-    from toyemerge.errors import ConfigError
+    from toyemerge.analysis.sharpness import grid
 
-    cfg = OmegaConf.create({"experiment": "x", "task": "classification", "paths": {"experiments": str(tmp_path)},
-                            "analysis": {"sharp_params": [], "sharpness": None}})
-    with pytest.raises(ConfigError, match="analysis.sharp_params is empty"):
-        analyze_experiment(cfg)
     assert grid(OmegaConf.create({"first": 2, "last": 4})) == [2, 3, 4]
     assert grid(OmegaConf.create({"min": 0.01, "max": 1.0, "num": 3, "log": True})) == pytest.approx([0.01, 0.1, 1])
     assert grid([0.5, 1]) == [0.5, 1] and grid(None) == []
@@ -121,7 +124,7 @@ def test_experiment_without_sharp_params_is_one_clear_error(tmp_path):
 def test_exact_subset_accuracy_of_one_model_is_bitwise_the_vectorized_value():
     """The sharpness map evaluates C(n, K)/C(N, K) one model at a time in Python floats; it must
     equal, bit for bit, the vectorized form the bootstrap evaluates on resampled means."""
-    from toyemerge.analysis.views import _subset_exact
+    from toyemerge.metrics.classification import subset_accuracy_from_mean
 
     rng = np.random.default_rng(0)
     for n_units in (1, 3, 50, 1000, 10000):
@@ -130,7 +133,7 @@ def test_exact_subset_accuracy_of_one_model_is_bitwise_the_vectorized_value():
         for k in (1, 2, 3, 5, 17, 50):
             if k > n_units:
                 continue
-            transform = _subset_exact(k)
+            transform = subset_accuracy_from_mean(k)
             vectorized = transform(means, n_units)
             one_by_one = np.array([transform(np.asarray(m), n_units) for m in means])
             assert vectorized.tobytes() == one_by_one.tobytes(), (n_units, k)

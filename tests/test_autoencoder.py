@@ -51,7 +51,7 @@ def test_sq_err_by_hand():
 
 
 def test_stored_examples_are_evenly_spaced_and_fixed():
-    from toyemerge.tasks.reconstruction import example_indices
+    from toyemerge.training.tasks.reconstruction import example_indices
 
     assert example_indices(10, 4).tolist() == [0, 3, 6, 9]
     assert example_indices(3, 8).tolist() == [0, 1, 2]
@@ -75,13 +75,14 @@ def test_score_rows_with_binomial_intervals():
 
     sq_err = np.array([0.001, 0.004, 0.01, 0.02, 0.065], dtype=np.float32)
     cfg = OmegaConf.create({"cutoffs": [0.005, 0.03], "confidence": 0.95})
-    rows = {(r["metric"], r["param"]): r for r in rec.score({"sq_err": sq_err}, cfg)}
+    kind = rec.Reconstruction.from_metrics_cfg(cfg)
+    rows = {(r["metric"], r["param"]): r for r in kind.table({"sq_err": sq_err}, cfg)}
     assert set(rows) == {("mse", None), ("psnr", None), ("reconstruction", 0.005), ("reconstruction", 0.03)}
     r = rows[("reconstruction", 0.03)]
     assert r["value"] == 0.8
     ci = binomtest(4, 5).proportion_ci(0.95, method="exact")
     assert (r["ci_low"], r["ci_high"]) == pytest.approx((ci.low, ci.high))
-    assert rec.summary({"sq_err": sq_err}) == pytest.approx({"mse": 0.02, "psnr": 10 * math.log10(50)})
+    assert kind.summary({"sq_err": sq_err}) == pytest.approx({"mse": 0.02, "psnr": 10 * math.log10(50)})
 
 
 def test_suggested_cutoffs_are_rounded_quantiles():

@@ -2,7 +2,7 @@
 
 import json
 
-from toyemerge import bench
+from devtools import bench
 
 
 def test_bench_side_by_side_and_figures_write_json_and_tables(tiny_mnist_root, tmp_path):

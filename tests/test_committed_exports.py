@@ -9,8 +9,10 @@ from omegaconf import OmegaConf
 
 from tests.conftest import REPO
 from toyemerge.explorer import page
+from toyemerge.folder import completed_runs, load_outputs, read_runs
+from toyemerge.metrics import task_kind
 from toyemerge.metrics.classification import accuracy
-from toyemerge.scoring import completed_runs, load_outputs, read_runs, score_experiment
+from toyemerge.rebuild import score_experiment
 from toyemerge.store import sha256_file
 
 EXPORTS = sorted(p.parent for p in (REPO / "experiments").glob("*/runs.csv"))
@@ -45,7 +47,7 @@ def test_results_and_curves_are_the_scores_of_the_outputs(exp):
     config = OmegaConf.load(exp / "config.yaml")
     ids = {r["run_id"] for r in completed_runs(exp)}
     expected = {(r["run_id"], r["metric"], "" if r["param"] is None else str(r["param"])): r["value"]
-                for r in score_experiment(exp, config.task, config.metrics)}
+                for r in score_experiment(exp, task_kind(config.task).from_metrics_cfg(config.metrics), config.metrics)}
     results = rows(exp / "results.csv")
     assert {r["run_id"] for r in results} == ids
     assert {(r["run_id"], r["metric"], r["param"]): float(r["value"]) for r in results} == pytest.approx(

@@ -5,8 +5,8 @@ import inspect
 import pytest
 
 from tests.conftest import compose_config, make_tiny_mnist_root, run_cli, tiny_family
+from toyemerge.config import available_experiments
 from toyemerge.errors import ConfigError
-from toyemerge.experiment import available_experiments
 from toyemerge.models import MODELS as MODEL_CLASSES
 from toyemerge.schema import MODELS, validate
 

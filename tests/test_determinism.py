@@ -3,22 +3,16 @@
 import numpy as np
 import pytest
 import torch
-from omegaconf import OmegaConf
 
-from toyemerge.fit import NonFiniteLossError, fit, seed_everything
+from tests.conftest import compose_config
 from toyemerge.models import build_model
-from toyemerge.tasks import make_task
+from toyemerge.training.fit import NonFiniteLossError, fit, seed_everything
+from toyemerge.training.tasks import make_task
 
 
 def config(data_root, **train):
-    base = OmegaConf.load("conf/config.yaml")
-    exp = OmegaConf.load("conf/exp/mnist.yaml")
-    cfg = OmegaConf.merge(base, exp)
-    cfg.data.root = str(data_root)
-    cfg.train.epochs = 1
-    cfg.train.batch_size = 64
-    cfg.train.update(train)
-    return cfg
+    overrides = [f"train.{key}={value}" for key, value in {"epochs": 1, "batch_size": 64, **train}.items()]
+    return compose_config("+exp=mnist", f"data.root={data_root}", *overrides)
 
 
 def train_once(task, cfg, seed):

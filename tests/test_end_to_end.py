@@ -4,11 +4,10 @@ import csv
 
 import numpy as np
 import pytest
-from omegaconf import OmegaConf
 
-from tests.conftest import REPO, make_tiny_mnist_root, run_cli, run_figures_without_torch
+from tests.conftest import compose_config, make_tiny_mnist_root, run_cli, run_figures_without_torch
 
-FIGURES = list(OmegaConf.load(REPO / "conf/exp/mnist.yaml").figures)  # every figure the experiment declares
+FIGURES = list(compose_config("+exp=mnist").figures)  # every figure the experiment declares
 
 
 def overrides(tmp_path, data_root, *extra):

@@ -13,10 +13,10 @@ from tests.conftest import REPO, run_cli
 from tests.synthetic_family import write_classifier_export
 from toyemerge.analysis.scores import emergence_score, seed_mean_curve
 from toyemerge.explorer import browser, page
+from toyemerge.folder import completed_runs, load_outputs
 from toyemerge.metrics.classification import accuracy, subset_accuracy_exact
 from toyemerge.metrics.reconstruction import reconstruction
 from toyemerge.metrics.sequence import all_correct
-from toyemerge.scoring import completed_runs, load_outputs
 
 EXPERIMENTS = REPO / "experiments"
 

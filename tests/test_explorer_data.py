@@ -16,14 +16,17 @@ from tests.synthetic_family import (
 )
 from toyemerge.analysis.family import Run, prepare
 from toyemerge.analysis.scores import emergence_score, late_gain, seed_mean_curve, sparse_subsets
-from toyemerge.analysis.views import ClassificationView, ReconstructionView, SequenceView
 from toyemerge.explorer import page
-from toyemerge.explorer.data import MEASURED, Settings, explorer_data, units_subset
+from toyemerge.explorer.data import Settings, explorer_data
+from toyemerge.metrics import Classification, Reconstruction, SequenceLabelling
+from toyemerge.metrics.base import first_units
 from toyemerge.metrics.classification import subset_accuracy_exact
 from toyemerge.metrics.reconstruction import reconstruction
 from toyemerge.metrics.sequence import edit_distance
 
-FAST = Settings(test_sizes=(50, 100), strides=(1, 2, 3), n_resamples=60, start_param=5)
+MEASURED = "subset_accuracy_sampled"
+FAST = Settings(test_sizes=(50, 100), strides=(1, 2, 3), n_resamples=60, confidence=0.95, seed=0, fit_fraction=0.5,
+                start_param=5, near_zero=0.05)
 GRID = [1, 2, 5, 20, 80]  # 80 > 50: no K-subset in the smallest test set
 
 
@@ -33,9 +36,9 @@ def by_name(data, name):
 
 @pytest.fixture(scope="module")
 def classifier_page():
-    view = ClassificationView([1, 5], GRID)
+    view = Classification([1, 5], GRID)
     runs = classifier_family(view, n=300, scales=SCALES[::2], seeds=(0, 1))
-    return runs, view, explorer_data(runs, view, GRID, FAST, "classification")
+    return runs, view, explorer_data(runs, view, GRID, FAST)
 
 
 def test_every_classifier_setting_is_the_metric_of_the_same_test_subset(classifier_page):
@@ -44,7 +47,7 @@ def test_every_classifier_setting_is_the_metric_of_the_same_test_subset(classifi
     assert data["sizes"] == [50, 100, 300] and data["symbol"] == "K"
     assert [m["name"] for m in data["metrics"]] == ["subset_accuracy", MEASURED]
     for s, n in enumerate(data["sizes"]):
-        subsets = [units_subset(r.units, n, FAST.seed)["correct"].astype(bool) for r in runs]
+        subsets = [first_units(r.units, n, FAST.seed)["correct"].astype(bool) for r in runs]
         smooth = data["smooth"]["curves"][s]
         assert smooth["y"] == pytest.approx([c.mean() for c in subsets])
         for p, k in enumerate(GRID):
@@ -80,10 +83,10 @@ def test_samplings_are_every_offset_of_every_stride(classifier_page):
 def test_sequence_and_reconstruction_settings():
     rng = np.random.default_rng(3)
     scales = SCALES[::2]
-    view = SequenceView([1, 3], [1, 2, 3])
+    view = SequenceLabelling([1, 3], [1, 2, 3])
     outputs = {(s, int(x)): sequence_outputs(true_accuracy(x), 120, 3, rng) for s in (0, 1) for x in scales}
     runs = prepare([Run(f"q{s}_{x}", x, s, view.units(o)) for (s, x), o in outputs.items()], view)
-    data = explorer_data(runs, view, [1, 2, 3], FAST, "sequence")
+    data = explorer_data(runs, view, [1, 2, 3], FAST)
     assert [m["name"] for m in data["metrics"]] == ["all_correct", "edit_distance"]
     for p, length in enumerate([1, 2, 3]):
         for s, n in enumerate(data["sizes"]):
@@ -95,12 +98,12 @@ def test_sequence_and_reconstruction_settings():
                                        for r in runs])
     assert not by_name(data, "edit_distance")["higher_is_better"]
 
-    view = ReconstructionView([0.01], [0.003, 0.01, 0.03])
+    view = Reconstruction([0.01], [0.003, 0.01, 0.03])
     mse = 0.1 * (scales / 10.0) ** -0.3
     outputs = {(s, int(x)): reconstruction_outputs(m, 150, rng)
                for s in (0, 1) for x, m in zip(scales, mse, strict=True)}
     runs = prepare([Run(f"r{s}_{x}", x, s, view.units(o)) for (s, x), o in outputs.items()], view)
-    data = explorer_data(runs, view, [0.003, 0.01, 0.03], FAST, "reconstruction")
+    data = explorer_data(runs, view, [0.003, 0.01, 0.03], FAST)
     assert data["smooth"]["name"] == "mse" and data["smooth"]["log_y"] and data["symbol"] == "c"
     for p, c in enumerate([0.003, 0.01, 0.03]):
         curve = by_name(data, "reconstruction")["curves"][p][-1]

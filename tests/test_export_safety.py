@@ -7,15 +7,15 @@ import shutil
 import numpy as np
 import pytest
 
-import toyemerge.export
+import toyemerge.training.export
+from devtools.synthetic import write_synthetic_mnist
 from tests.conftest import compose_config, folder_bytes, make_tiny_mnist_root, tiny_family
-from toyemerge.data.synthetic import write_synthetic_mnist
 from toyemerge.errors import ToyemergeError
 from toyemerge.explorer import page
-from toyemerge.export import export_and_draw
+from toyemerge.export import export_and_rebuild
 from toyemerge.metrics.classification import accuracy
 from toyemerge.store import RunStore
-from toyemerge.train import train_family
+from toyemerge.train import run as train_family
 
 
 def read_runs(tmp_path):
@@ -45,7 +45,7 @@ def test_export_from_an_empty_store_refuses_and_keeps_the_export(fresh_clone):
     tmp_path, data = fresh_clone
     before = folder_bytes(tmp_path / "experiments")
     with pytest.raises(ToyemergeError, match="holds no complete run of the 2 runs of mnist"):
-        export_and_draw(compose_config(*tiny_family(tmp_path, data, f"store={tmp_path / 'rns'}")))
+        export_and_rebuild(compose_config(*tiny_family(tmp_path, data, f"store={tmp_path / 'rns'}")))
     assert folder_bytes(tmp_path / "experiments") == before
 
 
@@ -99,9 +99,9 @@ def test_an_interrupted_export_leaves_the_old_one_whole(exported, tmp_path, monk
 
     def killed(*args, **kwargs):
         raise KeyboardInterrupt
-    monkeypatch.setattr(toyemerge.export, "write_csv", killed)  # killed just before runs.csv is replaced
+    monkeypatch.setattr(toyemerge.training.export, "write_csv", killed)  # killed just before runs.csv is replaced
     with pytest.raises(KeyboardInterrupt):
-        export_and_draw(compose_config(*tiny_family(tmp_path, data)))
+        export_and_rebuild(compose_config(*tiny_family(tmp_path, data)))
     assert (tmp_path / "experiments/mnist/runs.csv").read_bytes() == before_rows
     for row in read_runs(tmp_path):  # every file the old index names is there and whole
         with np.load(tmp_path / f"experiments/mnist/outputs/{row['run_id']}.npz", allow_pickle=False) as f:
@@ -120,7 +120,7 @@ def test_retrained_outputs_update_every_artifact(exported, tmp_path):
         outputs = {k: f[k] for k in f.files}
     outputs["pred"] = outputs["target"].copy()  # now every answer is right
     store.save(run_id, store.load_config(run_id), store.load_metrics(run_id), outputs)
-    export_and_draw(compose_config(*tiny_family(tmp_path, data)))
+    export_and_rebuild(compose_config(*tiny_family(tmp_path, data)))
     exp = tmp_path / "experiments/mnist"
     results = {(r["run_id"], r["metric"]): float(r["value"]) for r in csv.DictReader(open(exp / "results.csv"))
                if r["param"] == ""}
@@ -152,11 +152,11 @@ def test_a_damaged_export_is_rebuilt_from_the_store_or_refused(exported, tmp_pat
     before = folder_bytes(tmp_path / "experiments")
     # Without the store the export cannot know what it held: one line, nothing written.
     with pytest.raises(ToyemergeError) as err:
-        export_and_draw(compose_config(*tiny_family(tmp_path, data, f"store={tmp_path / 'empty'}")))
+        export_and_rebuild(compose_config(*tiny_family(tmp_path, data, f"store={tmp_path / 'empty'}")))
     assert "restore it" in str(err.value) and "\n" not in str(err.value)
     assert folder_bytes(tmp_path / "experiments") == before
     # With the store that holds every exported run, the export is rebuilt whole.
-    export_and_draw(compose_config(*tiny_family(tmp_path, data, f"store={src / 'runs'}")))
+    export_and_rebuild(compose_config(*tiny_family(tmp_path, data, f"store={src / 'runs'}")))
     assert folder_bytes(exp / "outputs") == folder_bytes(src / "pristine/mnist/outputs")
     assert [r["run_id"] for r in read_runs(tmp_path)] == [
         r["run_id"] for r in csv.DictReader(open(src / "pristine/mnist/runs.csv"))]

@@ -1,4 +1,4 @@
-"""toyemerge.fastsave: each speed-up of saving a figure leaves the saved files as they were."""
+"""toyemerge.plots.fastsave: each speed-up of saving a figure leaves the saved files as they were."""
 
 import io
 import re
@@ -14,8 +14,8 @@ from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
 from matplotlib.mathtext import MathTextParser
 
-from toyemerge import fastsave
-from toyemerge.plots import RC, save_figure
+from toyemerge.plots import fastsave
+from toyemerge.plots.save import RC, save_figure
 
 
 def paper_figure(panels: int = 2) -> Figure:

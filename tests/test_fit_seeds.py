@@ -5,11 +5,12 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
+from tests.conftest import compose_config
 from tests.test_determinism import config
-from toyemerge.fit import fit, seed_everything
-from toyemerge.fit_seeds import fit_seeds
 from toyemerge.models import build_model
-from toyemerge.tasks import make_task
+from toyemerge.training.fit import fit, seed_everything
+from toyemerge.training.fit_seeds import fit_seeds
+from toyemerge.training.tasks import make_task
 
 SEEDS = (0, 1, 2)
 
@@ -67,8 +68,8 @@ def test_batched_seeds_are_deterministic_on_cpu(tiny_mnist_root):
 
 
 def test_autoencoder_seeds_batch_too(tiny_mnist_root):
-    cfg = OmegaConf.merge(OmegaConf.load("conf/config.yaml"), OmegaConf.load("conf/exp/mnist_autoencoder.yaml"))
-    cfg.data.root, cfg.train.epochs, cfg.train.batch_size = str(tiny_mnist_root), 1, 64
+    cfg = compose_config("+exp=mnist_autoencoder", f"data.root={tiny_mnist_root}", "train.epochs=1",
+                         "train.batch_size=64")
     task = make_task(cfg, torch.device("cpu"))
     model_cfg = {**OmegaConf.to_container(cfg.model), "n_hidden": 8}
     plain = train_plain(task, cfg, model_cfg)

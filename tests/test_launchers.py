@@ -13,12 +13,13 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from tests.conftest import REPO, make_tiny_mnist_root, run_cli
+from tests.conftest import REPO, compose_config, make_tiny_mnist_root, run_cli
+from toyemerge.config import CONF_DIR
 from toyemerge.launch import ExportAfterSweep, register_resolvers, sweep_values
 from toyemerge.store import RunStore
 
-FIGURES = list(OmegaConf.load(REPO / "conf/exp/mnist.yaml").figures)
-MNIST_SCALES = OmegaConf.load(REPO / "conf/exp/mnist.yaml").family.scales
+FIGURES = list(compose_config("+exp=mnist").figures)
+MNIST_SCALES = compose_config("+exp=mnist").family.scales
 
 
 def tiny(tmp_path, data_root, *extra, seeds="[0,1]"):
@@ -36,7 +37,7 @@ def read(path):
 
 def compose_preset(name, *overrides):
     register_resolvers()
-    with initialize_config_dir(config_dir=str(REPO / "conf"), version_base="1.3"):
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         return compose("config", overrides=["+exp=mnist", f"+launch={name}", *overrides], return_hydra_config=True)
 
 
@@ -75,7 +76,7 @@ def test_ray_preset_composes_where_the_ray_launcher_is_installed():
 
 def test_the_callback_exports_only_after_train_jobs_that_skipped_their_export(monkeypatch):
     calls = []
-    monkeypatch.setattr("toyemerge.export.export_and_draw", lambda cfg: calls.append(cfg))
+    monkeypatch.setattr("toyemerge.export.export_and_rebuild", lambda cfg: calls.append(cfg))
 
     def end(job, **values):
         config = OmegaConf.create({"experiment": "mnist", "export": False, **values, "hydra": {"job": {"name": job}}})

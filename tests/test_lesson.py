@@ -2,17 +2,18 @@
 
 from omegaconf import OmegaConf
 
-from tests.conftest import REPO, run_cli
+from tests.conftest import compose_config, run_cli
 from tests.test_end_to_end import read
+from toyemerge.config import CONF_DIR
 
 
 def test_lesson_preset_is_a_delta_of_the_mnist_experiment():
-    preset = OmegaConf.load(REPO / "conf/preset/lesson.yaml")
-    mnist = OmegaConf.load(REPO / "conf/exp/mnist.yaml")
-    assert preset.experiment == "mnist_lesson" != mnist.experiment
-    assert set(preset.family.scales) < set(mnist.family.scales)  # sizes of the full family, fewer of them
-    assert 42 in preset.family.scales  # LeNet-5 itself is in the lesson
+    preset = OmegaConf.load(CONF_DIR / "preset/lesson.yaml")
+    lesson, mnist = compose_config("+exp=mnist", "+preset=lesson"), compose_config("+exp=mnist")
+    assert lesson.experiment == "mnist_lesson" != mnist.experiment
+    assert set(lesson.family.scales) < set(mnist.family.scales)  # sizes of the full family, fewer of them
     assert "model" not in preset and "metrics" not in preset  # the same models and metrics as the full run
+    assert lesson.model == mnist.model and lesson.metrics == mnist.metrics
 
 
 def test_lesson_trains_and_exports_under_its_own_name(tiny_mnist_root, tmp_path):

@@ -1,16 +1,16 @@
 """Classifier metrics against hand-worked values, scikit-learn and brute-force enumeration."""
 
 import itertools
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from omegaconf import OmegaConf
 from sklearn.metrics import accuracy_score, log_loss
 
+from toyemerge.metrics import Classification
 from toyemerge.metrics.classification import (
     accuracy,
     cross_entropy,
-    score,
     subset_accuracy_exact,
     subset_accuracy_sampled,
 )
@@ -88,8 +88,8 @@ def test_sampled_groups_are_the_same_for_every_model():
 def test_score_rows():
     target = np.array([0, 1, 2, 3])
     outputs = {"target": target, "pred": np.array([0, 1, 2, 0]), "p_target": np.array([0.9, 0.8, 0.7, 0.1])}
-    cfg = SimpleNamespace(subset_k=[1, 2], group_seed=0, confidence=0.95)
-    rows = {(r["metric"], r["param"]): r for r in score(outputs, cfg)}
+    cfg = OmegaConf.create({"subset_k": [1, 2], "group_seed": 0, "confidence": 0.95})
+    rows = {(r["metric"], r["param"]): r for r in Classification.from_metrics_cfg(cfg).table(outputs, cfg)}
     assert rows[("accuracy", None)]["value"] == pytest.approx(0.75)
     assert rows[("accuracy", None)]["ci_low"] < 0.75 < rows[("accuracy", None)]["ci_high"]
     assert rows[("subset_accuracy", 2)]["value"] == pytest.approx(3 / 6)

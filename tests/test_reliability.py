@@ -10,15 +10,16 @@ import numpy as np
 import pytest
 from hydra import compose, initialize_config_dir
 
-import toyemerge.experiment
+import toyemerge.config
 import toyemerge.store
 import toyemerge.train
+import toyemerge.training.sweep
+from devtools import chaos
 from tests.conftest import REPO, make_tiny_mnist_root, run_cli
-from toyemerge import chaos
+from toyemerge.config import CONF_DIR
 from toyemerge.errors import user_errors
-from toyemerge.experiment import CONF_DIR
-from toyemerge.fit import NonFiniteLossError
 from toyemerge.store import RunStore
+from toyemerge.training.fit import NonFiniteLossError
 
 
 def sweep_overrides(tmp_path, data_root, *extra):
@@ -47,7 +48,7 @@ def read_csv(path):
 @pytest.fixture
 def diverge_at(monkeypatch):
     """Make the run whose progress label contains `label` hit a NaN loss, as a diverging run would."""
-    real_fit = toyemerge.train.fit
+    real_fit = toyemerge.training.sweep.fit
     calls = []
 
     def install(label):
@@ -56,7 +57,7 @@ def diverge_at(monkeypatch):
             if label in desc:
                 raise NonFiniteLossError("loss became nan at epoch 0, step 3")
             return real_fit(model, task, train_cfg, generator, desc)
-        monkeypatch.setattr(toyemerge.train, "fit", fit)
+        monkeypatch.setattr(toyemerge.training.sweep, "fit", fit)
         return calls
     return install
 
@@ -64,7 +65,7 @@ def diverge_at(monkeypatch):
 def test_diverged_run_is_recorded_the_sweep_goes_on_and_figures_mark_it(tmp_path, diverge_at):
     data = make_tiny_mnist_root(tmp_path)
     calls = diverge_at("width=21 seed=0")
-    toyemerge.train.train_family(compose_cfg(tmp_path, data))
+    toyemerge.train.run(compose_cfg(tmp_path, data))
     runs = read_csv(tmp_path / "experiments/mnist/runs.csv")
     by_width = {r["width"]: r for r in runs}
     assert by_width["21"]["status"] == "failed" and "nan" in by_width["21"]["failure"]
@@ -75,9 +76,9 @@ def test_diverged_run_is_recorded_the_sweep_goes_on_and_figures_mark_it(tmp_path
     assert (tmp_path / "figures/mnist_accuracy.png").is_file()
 
     calls.clear()
-    toyemerge.train.train_family(compose_cfg(tmp_path, data))
+    toyemerge.train.run(compose_cfg(tmp_path, data))
     assert calls == []  # the failure is deterministic: not retried by default
-    toyemerge.train.train_family(compose_cfg(tmp_path, data, "retry_failed=true"))
+    toyemerge.train.run(compose_cfg(tmp_path, data, "retry_failed=true"))
     assert len(calls) == 1
     assert RunStore(tmp_path / "runs").status(by_width["21"]["run_id"]) == "failed"
 
@@ -89,7 +90,7 @@ def test_no_space_left_leaves_no_run_and_says_so(tmp_path, monkeypatch, capsys):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
     monkeypatch.setattr(toyemerge.store, "write_atomic", full_disk)
     with pytest.raises(SystemExit) as err, user_errors():
-        toyemerge.train.train_family(compose_cfg(tmp_path, data))
+        toyemerge.train.run(compose_cfg(tmp_path, data))
     message = capsys.readouterr().err
     assert err.value.code == 2 and "No space left on device" in message and "disk is full" in message
     assert run_dirs(tmp_path) == []
@@ -102,9 +103,9 @@ def test_read_only_output_folder_fails_before_training(tmp_path, monkeypatch, di
 
     def read_only(*args, **kwargs):
         raise PermissionError(errno.EROFS, "Read-only file system")
-    monkeypatch.setattr(toyemerge.experiment.tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(toyemerge.config.tempfile, "mkstemp", read_only)
     with pytest.raises(SystemExit) as err, user_errors():
-        toyemerge.train.train_family(compose_cfg(tmp_path, data))
+        toyemerge.train.run(compose_cfg(tmp_path, data))
     message = capsys.readouterr().err
     assert err.value.code == 2 and "cannot write to" in message and "Read-only file system" in message
     assert calls == [] and run_dirs(tmp_path) == []
@@ -113,14 +114,14 @@ def test_read_only_output_folder_fails_before_training(tmp_path, monkeypatch, di
 def test_corrupt_run_in_the_store_is_retrained(tmp_path, diverge_at):
     data = make_tiny_mnist_root(tmp_path)
     calls = diverge_at("never")
-    toyemerge.train.train_family(compose_cfg(tmp_path, data))
+    toyemerge.train.run(compose_cfg(tmp_path, data))
     runs = read_csv(tmp_path / "experiments/mnist/runs.csv")
     victim = RunStore(tmp_path / "runs").path(runs[0]["run_id"]) / "outputs.npz"
     good = victim.read_bytes()
     victim.write_bytes(good[: len(good) // 2])
     assert RunStore(tmp_path / "runs").status(runs[0]["run_id"]) == "corrupt"
     calls.clear()
-    toyemerge.train.train_family(compose_cfg(tmp_path, data))
+    toyemerge.train.run(compose_cfg(tmp_path, data))
     assert len(calls) == 1 and victim.read_bytes() == good  # retrained, bit for bit the same
 
 
@@ -128,13 +129,13 @@ def test_corrupt_run_in_the_store_is_retrained(tmp_path, diverge_at):
 def test_a_damaged_run_is_named_in_a_warning_and_trained_again(tmp_path, diverge_at, caplog, victim):
     data = make_tiny_mnist_root(tmp_path)
     calls = diverge_at("width=21" if victim == "FAILED" else "never")
-    toyemerge.train.train_family(compose_cfg(tmp_path, data, "export=false"))
+    toyemerge.train.run(compose_cfg(tmp_path, data, "export=false"))
     store = RunStore(tmp_path / "runs")
     run_dir = next(p for p in run_dirs(tmp_path) if (p / victim).is_file())
     (run_dir / victim).write_bytes((run_dir / victim).read_bytes()[:7])  # truncated mid-JSON
     calls.clear()
     with caplog.at_level("WARNING"):
-        toyemerge.train.train_family(compose_cfg(tmp_path, data, "export=false"))
+        toyemerge.train.run(compose_cfg(tmp_path, data, "export=false"))
     assert f"run {run_dir.name} is damaged" in caplog.text and "training it again" in caplog.text
     assert len(calls) == 1 and store.status(run_dir.name) == ("failed" if victim == "FAILED" else "complete")
 

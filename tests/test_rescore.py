@@ -6,12 +6,14 @@ import math
 import numpy as np
 import pytest
 
-from tests.conftest import REPO, run_cli
-from toyemerge import rescore
-from toyemerge.analysis import report
+from tests.conftest import REPO, analysis_settings, run_cli
+from toyemerge.analysis import tables as report
 from toyemerge.analysis.family import load_family
-from toyemerge.analysis.views import ClassificationView
-from toyemerge.scoring import read_csv, read_results
+from toyemerge.folder import read_results
+from toyemerge.io import read_csv
+from toyemerge.metrics import Classification
+from toyemerge.rescore import cli as rescore
+from toyemerge.rescore import per_example
 
 MNIST = REPO / "experiments" / "mnist"
 EXAMPLE = REPO / "examples" / "mnist_outputs.csv"
@@ -75,9 +77,9 @@ def test_missing_file_and_bad_groups(tmp_path, capsys):
 
 def test_grouped_input_is_scored_as_sequences(tmp_path, capsys):
     path = write(tmp_path / "seq.csv", HEADER + ["group"], good_rows(grouped=True, n=80))
-    models, has_p, has_group = rescore.read_outputs_csv(path)
-    view, runs = rescore.build_family(models, has_p, has_group, [1, 2, 4, 9], list(range(1, 10)))
-    assert view.task == "sequence" and view.sharp_params == [1, 2, 4]
+    models, has_p, has_group = per_example.read_outputs_csv(path)
+    view, runs = per_example.build_family(models, has_p, has_group, [1, 2, 4, 9], list(range(1, 10)))
+    assert view.name == "sequence" and view.sharp_params == [1, 2, 4]
     assert runs[0].units["positions"].shape == (20, 4)
 
 
@@ -107,9 +109,9 @@ def test_rescore_round_trips_the_committed_mnist_outputs(tmp_path, capsys):
     code, out = run([path, "--out", tmp_path / "out", "--resamples", "0", "--sharpness-max", "10"], capsys)
     assert code == 0, out.err
 
-    view = ClassificationView([1, 2, 3, 4, 5], list(range(1, 11)))
+    view = Classification([1, 2, 3, 4, 5], list(range(1, 11)))
     native = [run for run in load_family(MNIST, view) if run.seed == 0]
-    native_rows = report.curve_rows(native, view, report.Settings(n_resamples=0))
+    native_rows = report.curve_rows(native, view, analysis_settings(n_resamples=0))
     expected = {(r["run_id"], r["metric"], r["param"]): r["value"] for r in native_rows if r["metric"] != "brier"}
     got = {(r["run_id"], r["metric"], int(r["param"]) if r["param"] else None): float(r["value"])
            for r in csv.DictReader(open(tmp_path / "out" / "curves.csv"))}
@@ -165,11 +167,11 @@ def test_an_output_folder_that_cannot_be_written_is_one_line(tmp_path, capsys, m
     if out == "a file":
         target.write_text("keep me")
     else:
-        import toyemerge.experiment
+        import toyemerge.config
 
         def read_only(*args, **kwargs):
             raise PermissionError(30, "Read-only file system")
-        monkeypatch.setattr(toyemerge.experiment.tempfile, "mkstemp", read_only)
+        monkeypatch.setattr(toyemerge.config.tempfile, "mkstemp", read_only)
     code, err = run([path, "--out", target, "--resamples", "0"], capsys)
     assert code == 2 and err.err.count("\n") == 1
     assert ("is a file; give a folder" if out == "a file" else "Read-only file system") in err.err

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 import toyemerge.data.fingerprint as fingerprint
+from devtools.synthetic import write_synthetic_mnist
 from tests.conftest import compose_config, tiny_family
 from toyemerge.data import dataset_fingerprint, load_dataset
 from toyemerge.data.prepared import BadDataError
-from toyemerge.data.synthetic import write_synthetic_mnist
-from toyemerge.family import run_specs
+from toyemerge.training.family import run_specs
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +32,7 @@ def test_other_data_in_the_same_format_gets_other_run_ids(tmp_path):
 
 def test_a_store_trained_on_other_data_is_not_served(tmp_path):
     from toyemerge.store import RunStore
-    from toyemerge.train import train_family
+    from toyemerge.train import run as train_family
 
     a = write_synthetic_mnist(tmp_path / "a", n_train=512, n_test=200, seed=0)
     b = write_synthetic_mnist(tmp_path / "b", n_train=512, n_test=200, seed=1)

@@ -45,7 +45,8 @@ def test_length_outside_the_sequence_is_refused(bad):
 def test_score_rows_and_intervals():
     p_target = np.where(RIGHT, 0.5, 0.25).astype(np.float32)
     outputs = {"target": TARGET, "pred": PRED, "p_target": p_target}
-    rows = m.score(outputs, OmegaConf.create({"lengths": [1, 2, 3], "confidence": 0.95}))
+    cfg = OmegaConf.create({"lengths": [1, 2, 3], "confidence": 0.95})
+    rows = m.SequenceLabelling.from_metrics_cfg(cfg).table(outputs, cfg)
     by = {(r["metric"], r["param"]): r for r in rows}
     assert by[("accuracy", None)]["value"] == pytest.approx(8 / 12)
     assert (by[("accuracy", None)]["ci_low"], by[("accuracy", None)]["ci_high"]) == binomial_ci(8, 12)
@@ -55,7 +56,7 @@ def test_score_rows_and_intervals():
     assert (by[("all_correct", 3)]["ci_low"], by[("all_correct", 3)]["ci_high"]) == binomial_ci(1, 4)
     assert by[("edit_distance", 3)]["value"] == 1.0
     assert len(rows) == 2 + 2 * 3
-    assert m.summary(outputs)["all_correct_L"] == 0.25
+    assert m.SequenceLabelling([1], [1]).summary(outputs)["all_correct_L"] == 0.25
 
 
 def test_mismatched_shapes_are_refused():

@@ -6,7 +6,7 @@ import torch
 
 from toyemerge.data.omniglot_split import split_by_drawer
 from toyemerge.data.sequences import load_or_make_test_sequences, sample_sequences
-from toyemerge.tasks.augment import random_affine
+from toyemerge.training.tasks.augment import random_affine
 
 N_DRAWERS = 20
 
@@ -104,7 +104,7 @@ def test_training_sequence_labels_match_their_images(tmp_path):
     from omegaconf import OmegaConf
 
     from toyemerge.data.prepared import save_prepared
-    from toyemerge.tasks.sequence import SequenceTask
+    from toyemerge.training.tasks.sequence import SequenceTask
 
     arrays = synthetic_omniglot()
     save_prepared(tmp_path / "omniglot.npz", {**arrays, **{f"image_names_{s}": np.array(

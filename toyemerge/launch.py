@@ -4,7 +4,8 @@
 sweep is the family grid, `${sweep_values:${family.scales}}` × `${sweep_values:${seeds}}`, so each
 job trains one model into the run store with export=false. Once every job has finished, the
 `ExportAfterSweep` callback (conf/config.yaml, hydra.callbacks) exports experiments/<exp>/ and
-redraws its figures once, in the launching process. Torch-free: it only reads the store.
+redraws its figures once, in the launching process. Torch-free: every entry point loads it (Hydra
+instantiates the callbacks of conf/config.yaml), and the export is imported only when it runs.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from toyemerge.config import available_experiments, require_experiment
 from toyemerge.errors import fail, user_errors
-from toyemerge.experiment import available_experiments, require_experiment
 
 log = logging.getLogger("toyemerge.launch")
 
@@ -54,8 +55,8 @@ class ExportAfterSweep(Callback):
                        f"(one per sweep). Available: {', '.join(available_experiments())}.")
         if preset and config.get("export", True) is False:  # refuse now what the export after the sweep would
             with user_errors():
-                from toyemerge.export import plan_export
                 from toyemerge.store import RunStore
+                from toyemerge.training.export import plan_export
 
                 app = without_hydra(config)
                 require_experiment(app)
@@ -68,8 +69,8 @@ class ExportAfterSweep(Callback):
             log.warning("jobs ran with export=false: export each experiment with "
                         "python -m toyemerge.export +exp=<name>")
             return
-        from toyemerge.export import export_and_draw  # the figures stack loads only when needed
+        from toyemerge.export import export_and_rebuild  # the figures stack loads only when needed
 
         log.info("[%s] all jobs finished: exporting the family once", config.experiment)
         with user_errors():
-            export_and_draw(without_hydra(config))
+            export_and_rebuild(without_hydra(config))

@@ -15,10 +15,10 @@ import hydra
 import numpy as np
 from omegaconf import DictConfig
 
+from toyemerge.config import require_experiment
 from toyemerge.errors import ToyemergeError, command, user_errors
-from toyemerge.experiment import require_experiment
+from toyemerge.folder import completed_runs, load_outputs
 from toyemerge.metrics.reconstruction import suggest_cutoffs
-from toyemerge.scoring import completed_runs, load_outputs
 
 
 def largest_model_errors(exp_dir: Path) -> tuple[int, np.ndarray]:
@@ -35,7 +35,7 @@ def largest_model_errors(exp_dir: Path) -> tuple[int, np.ndarray]:
     return largest, np.concatenate(errors)
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="config")
+@hydra.main(version_base="1.3", config_path="conf", config_name="config")
 def hydra_main(cfg: DictConfig) -> None:
     with user_errors():
         require_experiment(cfg)

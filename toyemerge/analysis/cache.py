@@ -11,7 +11,7 @@ import json
 import logging
 from pathlib import Path
 
-from toyemerge.store import write_atomic
+from toyemerge.io import write_atomic
 
 FILE = "bootstrap_ci.json"
 log = logging.getLogger("toyemerge.analysis")

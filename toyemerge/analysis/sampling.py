@@ -2,19 +2,17 @@
 
 The paper names sparse sampling of model sizes as one ingredient of the mirage. Thinning the
 scale grid removes the small steps the score divides by, so its median step grows or shrinks
-with where the remaining scales happen to fall: every offset of the thinned grid is scored.
+with where the remaining scales happen to fall: every offset of the thinned grid is scored
+(toyemerge.plots.sampling draws it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib
 import numpy as np
-from matplotlib.figure import Figure
 
 from toyemerge.analysis.scores import emergence_score, seed_mean_curve, sparse_subsets
-from toyemerge.plots import RC
 
 
 def scores_by_stride(x: np.ndarray, y: np.ndarray, strides: Sequence[int]) -> dict[int, list[float]]:
@@ -22,37 +20,3 @@ def scores_by_stride(x: np.ndarray, y: np.ndarray, strides: Sequence[int]) -> di
     xs, mean = seed_mean_curve(x, y)
     return {int(m): [emergence_score(xs[idx], mean[idx]) for idx in sparse_subsets(len(xs), int(m))]
             for m in strides}
-
-
-def figure(curves: dict[str, tuple[np.ndarray, np.ndarray, bool]], strides: Sequence[int],
-           title: str) -> tuple[Figure, list[dict]]:
-    """Score vs stride for each named curve {label: (x, y, higher_is_better)}.
-
-    Scores are oriented (multiplied by −1 for lower-is-better metrics) so that an improving
-    metric scores > 0 on every line. Returns the figure and one row per curve × stride × offset.
-    """
-    rows = []
-    with matplotlib.rc_context(RC):
-        fig = Figure(figsize=(5.6, 3.6), layout="constrained")
-        ax = fig.add_subplot()
-        colours = matplotlib.colormaps["tab10"](np.arange(len(curves)) % 10)
-        for i, (colour, (label, (x, y, higher))) in enumerate(zip(colours, curves.items(), strict=True)):
-            by_stride = scores_by_stride(x, y, strides)
-            sign = 1.0 if higher else -1.0
-            jitter = (i - (len(curves) - 1) / 2) * 0.06
-            means = []
-            for m, scores in by_stride.items():
-                finite = [sign * s for s in scores if np.isfinite(s)]
-                means.append(np.mean(finite) if finite else np.nan)
-                ax.plot([m + jitter] * len(finite), finite, "o", color=colour, ms=3.5, alpha=0.55, mec="none")
-                for offset, s in enumerate(scores):
-                    rows.append({"curve": label, "every": m, "offset": offset, "emergence_score": s})
-            ax.plot(np.array(list(by_stride)) + jitter, means, "-", color=colour, lw=1.6, label=label)
-        ax.set_xticks(list(strides), [f"every {m}" if m > 1 else "all scales" for m in strides])
-        ax.set_xlabel("Scales kept (points: each starting offset; line: their mean)")
-        ax.set_ylabel("Emergence score (oriented: improving > 0)")
-        ax.set_yscale("symlog", linthresh=1.0)
-        ax.grid(True, alpha=0.25, lw=0.5)
-        ax.set_title(title, fontsize=9)
-        ax.legend(frameon=False, fontsize=7)
-    return fig, rows

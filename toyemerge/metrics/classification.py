@@ -1,20 +1,27 @@
-"""Metrics of a classifier's per-example test outputs (`target`, `pred`, `p_target`).
+"""Classifiers (MNIST LeNets): metrics of per-example test outputs `target`, `pred`, `p_target`, `probs`.
 
 Smooth metrics (the paper's panel B): accuracy and cross-entropy; their continuous counterparts, the
-mean log-probability of the target and the Brier score. Sharp metric (panel C): subset
-accuracy, "1 only if all K of K independent test images are right" (Schaeffer et al. 2023, App. B).
+mean log-probability of the target and the Brier score. Sharp metric (panel C): subset accuracy,
+"1 only if all K of K independent test images are right" (Schaeffer et al. 2023, App. B), exact
+over every K-subset, and as a benchmark measures it, on disjoint K-groups.
+
+Units (one per test image): `correct` 1[pred = target], `log_p` log p(target) (floored), `p`,
+`brier` (when the outputs hold `probs`). Predicted from the smooth metric: acc^K (K independent
+images). Extrapolation loss: ℓ = −log(accuracy), so that p = exp(−ℓ) is the accuracy.
 """
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Sequence
 
 import numpy as np
 
 from toyemerge.errors import ConfigError
+from toyemerge.metrics.base import CONTINUOUS, SHARP, SMOOTH, Metric, TaskKind, Wording, seeded_permutation, table_row
 from toyemerge.metrics.intervals import binomial_ci
 
 P_FLOOR = 1e-12  # p_target is stored as float32 and can underflow to 0; log(0) would be -inf
+SAMPLED = "subset_accuracy_sampled"  # subset accuracy measured on disjoint K-groups (results.csv's name)
 
 
 def correct(target: np.ndarray, pred: np.ndarray) -> np.ndarray:
@@ -30,9 +37,14 @@ def accuracy(target: np.ndarray, pred: np.ndarray) -> float:
     return float(correct(target, pred).mean())
 
 
+def log_p(p_target: np.ndarray) -> np.ndarray:
+    """log p(targetₙ | xₙ) of each example, with p floored at 1e-12."""
+    return np.log(np.maximum(np.asarray(p_target, dtype=np.float64), P_FLOOR))
+
+
 def cross_entropy(p_target: np.ndarray) -> float:
     """Cross-entropy (nats) = −(1/N) Σₙ log p(targetₙ | xₙ), with p floored at 1e-12."""
-    return float(-np.log(np.maximum(np.asarray(p_target, dtype=np.float64), P_FLOOR)).mean())
+    return float(-log_p(p_target).mean())
 
 
 def mean_log_prob(p_target: np.ndarray) -> float:
@@ -40,7 +52,7 @@ def mean_log_prob(p_target: np.ndarray) -> float:
 
     The continuous counterpart of accuracy with the orientation of a score (higher is better).
     """
-    return -cross_entropy(p_target)
+    return float(log_p(p_target).mean())
 
 
 def brier_per_example(probs: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -60,19 +72,33 @@ def brier_score(probs: np.ndarray, target: np.ndarray) -> float:
     return float(brier_per_example(probs, target).mean())
 
 
+def subset_accuracy_from_mean(k: int):
+    """The transform giving exact subset accuracy from m = n/N, the mean of the correct indicator:
+
+        SubsetAcc_K = C(n, K) / C(N, K) = Πᵢ₌₀^{K−1} (n − i) / (N − i)
+
+    the probability that K distinct test images drawn uniformly at random are all right: the
+    expectation over every K-subset of the test set, so it has no sampling noise (the
+    "infinite-resolution" value of the sharp metric for this test set). Vectorized over m."""
+    def transform(mean: np.ndarray, n_units: int) -> np.ndarray:
+        n_right = np.asarray(mean) * n_units
+        if n_right.ndim == 0:  # one model: the same products in Python floats, bit for bit, ~30× faster
+            x, value = float(n_right), 1.0
+            for i in range(k):
+                value = value * max((x - i) / (n_units - i), 0.0)
+            return np.float64(value)
+        out = np.ones_like(n_right, dtype=float)
+        for i in range(k):
+            out = out * np.clip((n_right - i) / (n_units - i), 0.0, None)
+        return out
+    return transform
+
+
 def subset_accuracy_exact(is_correct: np.ndarray, k: int) -> float:
-    """Probability that K distinct test images drawn uniformly at random are all classified right.
-
-        SubsetAcc_K = C(n, K) / C(N, K) = Πᵢ₌₀^{K−1} (n − i) / (N − i),   n = Σₙ 1[correct]
-
-    This is the expectation over every K-subset of the test set, so it has no sampling noise: the
-    "infinite-resolution" value of the sharp metric for this fixed test set.
-    """
+    """SubsetAcc_K = C(n, K) / C(N, K), n = Σₙ 1[correct] (see subset_accuracy_from_mean)."""
     is_correct = np.asarray(is_correct, dtype=bool)
-    n_total, n_right = is_correct.size, int(is_correct.sum())
-    _check_k(k, n_total)
-    i = np.arange(k)
-    return float(np.prod((n_right - i) / (n_total - i))) if n_right >= k else 0.0
+    _check_k(k, is_correct.size)
+    return float(subset_accuracy_from_mean(k)(np.asarray(is_correct.astype(float).mean()), is_correct.size))
 
 
 def subset_accuracy_sampled(is_correct: np.ndarray, k: int, seed: int = 0,
@@ -103,15 +129,6 @@ def subset_groups(is_correct: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
     return is_correct[order].reshape(n_groups, k).all(axis=1)
 
 
-@functools.lru_cache(maxsize=16)
-def seeded_permutation(size: int, seed: int) -> np.ndarray:
-    """`np.random.default_rng(seed).permutation(size)`, read-only and computed once: every model of a
-    family, and every K, is scored on the same permutation of the same test set."""
-    order = np.random.default_rng(seed).permutation(size)
-    order.flags.writeable = False
-    return order
-
-
 def _check_k(k: int, n_total: int) -> None:
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise ConfigError(f"K must be a positive integer, got {k!r}")
@@ -119,30 +136,116 @@ def _check_k(k: int, n_total: int) -> None:
         raise ConfigError(f"K = {k} is larger than the test set ({n_total} examples); lower metrics.subset_k")
 
 
-def score(outputs: dict[str, np.ndarray], cfg) -> list[dict]:
-    """Every classifier metric of one model's saved outputs, as tidy rows (metric, param, value, CI).
-
-    `cfg` holds `subset_k` (the K values), `group_seed` and `confidence`.
-    """
-    target, pred, p_target = outputs["target"], outputs["pred"], outputs["p_target"]
-    is_correct = correct(target, pred)
-    n = is_correct.size
-    low, high = binomial_ci(int(is_correct.sum()), n, cfg.confidence)
-    rows = [
-        dict(metric="accuracy", param=None, value=accuracy(target, pred), ci_low=low, ci_high=high),
-        dict(metric="cross_entropy", param=None, value=cross_entropy(p_target)),
-        dict(metric="log_prob", param=None, value=mean_log_prob(p_target)),
-    ]
-    if "probs" in outputs:
-        rows.append(dict(metric="brier", param=None, value=brier_score(outputs["probs"], target)))
-    for k in cfg.subset_k:
-        rows.append(dict(metric="subset_accuracy", param=int(k), value=subset_accuracy_exact(is_correct, int(k))))
-        value, low, high, _ = subset_accuracy_sampled(is_correct, int(k), cfg.group_seed, cfg.confidence)
-        rows.append(dict(metric="subset_accuracy_sampled", param=int(k), value=value, ci_low=low, ci_high=high))
-    return rows
+def _negative(mean: np.ndarray, n_units: int) -> np.ndarray:
+    return -mean
 
 
-def summary(outputs: dict[str, np.ndarray]) -> dict[str, float]:
-    """The smooth metrics printed after each trained model."""
-    return {"accuracy": accuracy(outputs["target"], outputs["pred"]),
-            "cross_entropy": cross_entropy(outputs["p_target"])}
+class Classification(TaskKind):
+    name = "classification"
+    cache_name = "ClassificationView"
+    sharp_name, sharp_symbol, smooth_name = "subset_accuracy", "K", "accuracy"
+    param_key = "subset_k"
+    unit_name = "test images"
+    has_sampled = True
+    figures = ()
+    smooth_wording = Wording("", "Test accuracy", "accuracy", "Test accuracy", True)
+    wording = {
+        "subset_accuracy": Wording(
+            "Subset accuracy (exact)", "All {p} of {p} test images right (subset accuracy)",
+            "all-{p}-right subset accuracy", "Subset accuracy (all K right)", True,
+            "Subset accuracy (exact): the chance that K test images drawn at random are all classified right, "
+            "C(right, K) / C(n, K), i.e. averaged over every K-subset of the test set."),
+        SAMPLED: Wording(
+            "Subset accuracy (on K-groups)", "Groups of {p} images all right (subset accuracy on ⌊n/{p}⌋ groups)",
+            "all-{p}-right subset accuracy measured on groups", "Groups with all K right", True,
+            "Subset accuracy (on K-groups): the test set cut into ⌊n/K⌋ disjoint groups of K images (one seeded "
+            "shuffle, the same for every model), a group scoring 1 only if all its K images are right; this is "
+            "how a benchmark measures it, with a resolution of 1 / ⌊n/K⌋."),
+    }
+
+    def units(self, outputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        if "correct" in outputs:  # a rescore CSV gives the flags directly
+            is_correct = np.asarray(outputs["correct"], dtype=bool)
+        else:
+            is_correct = correct(outputs["target"], outputs["pred"])
+        units = {"correct": is_correct.astype(float)}
+        if "p_target" in outputs:
+            units["log_p"] = log_p(outputs["p_target"])
+            units["p"] = np.asarray(outputs["p_target"], dtype=float)
+        if "probs" in outputs:
+            units["brier"] = brier_per_example(outputs["probs"], outputs["target"])
+        return units
+
+    def metrics(self, units: dict[str, np.ndarray], params: Sequence[int] | None = None) -> list[Metric]:
+        out = [Metric("accuracy", None, SMOOTH, "correct", label="Accuracy", counts="correct")]
+        if "log_p" in units:
+            out.append(Metric("log_prob", None, CONTINUOUS, "log_p", label="Mean log p(target)"))
+        if "brier" in units:
+            out.append(Metric("brier", None, CONTINUOUS, "brier", higher_is_better=False, label="Brier score"))
+        for k in self.sharp_params if params is None else params:
+            if k > units["correct"].size:  # K larger than the test set: no K-subset exists
+                continue
+            out.append(Metric(self.sharp_name, int(k), SHARP, "correct", subset_accuracy_from_mean(int(k)),
+                              label=f"Subset accuracy, K = {k}"))
+        return out
+
+    def table(self, outputs: dict[str, np.ndarray], metrics_cfg) -> list[dict]:
+        """accuracy (binomial CI), cross-entropy, log-prob, Brier, then per K the exact and the sampled
+        subset accuracy (binomial CI over the ⌊N/K⌋ groups)."""
+        units = self.units(outputs)
+        for k in metrics_cfg.subset_k:
+            _check_k(int(k), units["correct"].size)
+        by_key = {m.key: m for m in self.metrics(units, [int(k) for k in metrics_cfg.subset_k])}
+        rows = [table_row(by_key[("accuracy", None)], units, metrics_cfg.confidence)]
+        if "log_p" in units:
+            rows.append(table_row(Metric("cross_entropy", None, SMOOTH, "log_p", _negative, False), units,
+                                  metrics_cfg.confidence))
+            rows.append(table_row(by_key[("log_prob", None)], units, metrics_cfg.confidence))
+        if "brier" in units:
+            rows.append(table_row(by_key[("brier", None)], units, metrics_cfg.confidence))
+        for k in metrics_cfg.subset_k:
+            rows.append(table_row(by_key[(self.sharp_name, int(k))], units, metrics_cfg.confidence))
+            rows += self.sampled_rows(units, [int(k)], metrics_cfg.group_seed, metrics_cfg.confidence, role=False)
+        return rows
+
+    def summary(self, outputs: dict[str, np.ndarray]) -> dict[str, float]:
+        """The smooth metrics printed after each trained model."""
+        return {"accuracy": accuracy(outputs["target"], outputs["pred"]),
+                "cross_entropy": cross_entropy(outputs["p_target"])}
+
+    def predict_from_smooth(self, units: dict[str, np.ndarray], param: int) -> float:
+        """acc^K: the chance that K independent images are all right."""
+        return float(units["correct"].mean() ** param)
+
+    def sampling_model(self, units: dict[str, np.ndarray], param: int) -> float:
+        """Subset accuracy of a model that samples its answer from p(·|x): (mean p_target)^K.
+
+        K distinct images are drawn, each answered right with probability p_n; averaged over the
+        draws this is e_K(p)/C(N, K) (elementary symmetric polynomial), which equals (p̄)^K up to
+        O(K²/N). (The mean over items of p_n^K would be K answers to the *same* image.)
+        """
+        return float(units["p"].mean() ** param) if "p" in units else float("nan")
+
+    def loss_from_smooth(self, smooth: np.ndarray) -> np.ndarray:
+        return -np.log(np.clip(smooth, 1e-12, 1.0))
+
+    def sharp_from_loss(self, loss: np.ndarray, param: int) -> np.ndarray:
+        return np.exp(-np.asarray(loss) * param)
+
+    def measured(self, units: dict[str, np.ndarray], param: int, n: int, seed: int) -> float:
+        """The sharp metric as a finite test set measures it: the first n images of a seeded
+        permutation, cut into ⌊n/K⌋ disjoint K-groups (all K right scores 1)."""
+        is_correct = units["correct"].astype(bool)
+        if n < is_correct.size:  # a smaller test set: a seeded subset of it
+            is_correct = is_correct[seeded_permutation(is_correct.size, seed)[:n]]
+        return float(subset_groups(is_correct, param, seed).mean())
+
+    def sampled_rows(self, units: dict[str, np.ndarray], params: Sequence[int], seed: int, confidence: float,
+                     role: bool = True) -> list[dict]:
+        """Subset accuracy measured on disjoint K-groups of the full test set, exact binomial CI."""
+        rows = []
+        for k in params:
+            value, low, high, _ = subset_accuracy_sampled(units["correct"].astype(bool), int(k), seed, confidence)
+            rows.append(dict(metric=SAMPLED, param=int(k), **({"role": SHARP} if role else {}), value=value,
+                             ci_low=low, ci_high=high))
+        return rows

@@ -3,7 +3,7 @@
 torchvision's MNIST dataset hands out one PIL image per index, `ToTensor()` + `Normalize` turn it
 into a tensor, and a DataLoader collates batches of 64; Adam, cross-entropy. Nothing here is tuned:
 it is the yardstick that toyemerge's own training path (whole tensors on the device, see
-toyemerge.tasks and toyemerge.fit) is measured against by `python -m toyemerge.bench`.
+toyemerge.training.tasks and toyemerge.training.fit) is measured against by `python -m toyemerge.bench`.
 """
 
 from __future__ import annotations

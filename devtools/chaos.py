@@ -1,4 +1,4 @@
-"""Kill-and-damage check: `python -m toyemerge.chaos --kills 20 --damages 10`.
+"""Kill-and-damage check: `python -m devtools.chaos --kills 20 --damages 10`.
 
 Runs a small real sweep (the real CLI on synthetic MNIST-format data) once without interruption as
 the reference, then again from scratch in another folder while interrupting and damaging it:
@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from toyemerge.data.synthetic import write_synthetic_mnist
+from devtools.synthetic import write_synthetic_mnist
 from toyemerge.store import MARKER, RUN_FILES, RunStore
 
 PHASES = ("train", "write", "export")

@@ -3,26 +3,24 @@
 Row 0 holds the originals; each further row one scale (its lowest seed), smallest first. Every
 reconstruction is labelled with its per-image error, and framed in green when that error is below
 the middle cutoff c of the config, so a reader sees what "reconstructed better than c" looks like.
-Reads only experiments/<exp>/ (runs.csv, outputs/*.npz). Matplotlib only.
+Matplotlib only: the caller hands in the runs and their loaded outputs.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
-from toyemerge.plots import RC
-from toyemerge.scoring import load_outputs, read_csv
+from toyemerge.plots.save import RC
 
 BELOW, ABOVE = "#1a9850", "#bbbbbb"
 
 
-def _lowest_seed_per_scale(exp_dir: Path, knob: str) -> list[dict]:
+def lowest_seed_per_scale(runs: list[dict], knob: str) -> list[dict]:
+    """The runs.csv rows of each scale's lowest seed, smallest scale first."""
     best: dict[int, dict] = {}
-    for run in read_csv(exp_dir / "runs.csv"):
+    for run in runs:
         scale = int(run[knob])
         if scale not in best or int(run["seed"]) < int(best[scale]["seed"]):
             best[scale] = run
@@ -38,12 +36,10 @@ def _show(ax, image: np.ndarray) -> None:
     ax.set_yticks([])
 
 
-def reconstruction_grid(exp_dir: Path, cfg) -> Figure:
-    exp_dir = Path(exp_dir)
-    knob = cfg.family.knob
-    runs = _lowest_seed_per_scale(exp_dir, knob)
-    outputs = [load_outputs(exp_dir / "outputs" / f"{r['run_id']}.npz") for r in runs]
-    cutoffs = sorted(float(c) for c in cfg.metrics.cutoffs)
+def reconstruction_grid(runs: list[dict], outputs: list[dict[str, np.ndarray]], knob: str, cutoffs: list[float],
+                        experiment: str) -> Figure:
+    """`runs`: one runs.csv row per scale (lowest_seed_per_scale), `outputs` their saved outputs."""
+    cutoffs = sorted(float(c) for c in cutoffs)
     c = cutoffs[len(cutoffs) // 2]
     originals, index = outputs[0]["example_input"], outputs[0]["example_index"]
     k = len(index)
@@ -74,7 +70,7 @@ def reconstruction_grid(exp_dir: Path, cfg) -> Figure:
                     spine.set_linewidth(2.0 if err < c else 0.6)
                 ax.set_title(f"{err:.4f}", fontsize=6, color=colour if err < c else "black", pad=2)
             axes[i, 0].set_ylabel(f"{knob}={run[knob]}\n{int(run['n_params']):,} p", fontsize=6)
-        fig.suptitle(f"{cfg.experiment}: test images (top) and reconstructions, seed {runs[0]['seed']}\n"
+        fig.suptitle(f"{experiment}: test images (top) and reconstructions, seed {runs[0]['seed']}\n"
                      f"number = per-image MSE; green frame = below c = {c:g}", fontsize=7,
                      y=1 - 0.08 / height, va="top")
     return fig

@@ -1,7 +1,14 @@
-"""Re-scoring: saved per-example outputs → the tidy results table. Numpy only, never torch.
+"""The experiment folder contract: what experiments/<exp>/ holds, and reading it back checked.
 
-This is the one idea of the project in code: the outputs of every model stay fixed, and every
-metric, smooth or sharp, is recomputed from them in seconds.
+    runs.csv              one row per trained model: run_id, exp, n_params, seed, the scale knob,
+                          train_seconds, status (complete | failed), failure, outputs_sha256
+    outputs/<run_id>.npz  the model's per-example test outputs (no pickles)
+    results.csv           one row per model × metric × parameter: value, CI (toyemerge.rebuild)
+    config.yaml           the resolved config: what was trained (export), how it is scored (rebuild)
+
+Read by everything downstream of training (the analysis, the figures, the explorer page, rescore's
+own tables), so a damaged file is one clear error here, never a shorter family or a wrong number.
+Torch-free.
 """
 
 from __future__ import annotations
@@ -15,22 +22,16 @@ from pathlib import Path
 import numpy as np
 
 from toyemerge.errors import ToyemergeError
-from toyemerge.metrics import classification, reconstruction, sequence
-from toyemerge.store import sha256_file, write_atomic
-
-# Task kind → module with score(outputs, metrics_cfg) -> rows and summary(outputs) -> dict, and
-# optionally extra_figures(exp_dir, results, cfg) -> {name: Figure} for figures only that family has.
-SCORERS = {"classification": classification, "reconstruction": reconstruction, "sequence": sequence}
+from toyemerge.io import read_csv, sha256_file
 
 RUNS_COLUMNS_FIRST = ["run_id", "exp", "n_params", "seed"]  # then the scale knob, then RUNS_COLUMNS_LAST
 RUNS_COLUMNS_LAST = ["train_seconds", "status", "failure", "outputs_sha256"]
 RESULTS_COLUMNS = ["run_id", "n_params", "seed", "metric", "param", "value", "ci_low", "ci_high"]
 
 
-def scorer(task: str):
-    if task not in SCORERS:
-        raise ValueError(f"no scorer for task '{task}'; known: {', '.join(sorted(SCORERS))}")
-    return SCORERS[task]
+def experiment_dir(cfg) -> Path:
+    """experiments/<exp>/ of a composed config (paths.experiments / experiment)."""
+    return Path(cfg.paths.experiments) / cfg.experiment
 
 
 class ExportDamaged(ToyemergeError):
@@ -56,28 +57,6 @@ def load_outputs(path: Path, sha256: str | None = None) -> dict[str, np.ndarray]
             f"{path} is missing or unreadable ({type(e).__name__}: {e}). Fix: export it again from the run "
             f"store with `python -m toyemerge.train +exp=<name>` (finished runs are not retrained)."
         ) from None
-
-
-def read_csv(path: Path) -> list[dict]:
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def write_csv(path: Path, rows: list[dict], columns: list[str]) -> None:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="raise", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({c: _cell(row.get(c)) for c in columns})
-    write_atomic(path, buf.getvalue().encode())
-
-
-def _cell(value):
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, float):
-        return repr(value)  # shortest repr that round-trips exactly
-    return value
 
 
 def read_runs(exp_dir: Path) -> list[dict]:
@@ -116,17 +95,6 @@ def completed_runs(exp_dir: Path) -> list[dict]:
 
 def failed_runs(exp_dir: Path) -> list[dict]:
     return [r for r in read_runs(exp_dir) if r.get("status") == "failed"]
-
-
-def score_experiment(exp_dir: Path, task: str, metrics_cfg) -> list[dict]:
-    """Score every completed run listed in exp_dir/runs.csv from exp_dir/outputs/<run_id>.npz."""
-    score = scorer(task).score
-    rows = []
-    for run in completed_runs(exp_dir):
-        outputs = load_outputs(exp_dir / "outputs" / f"{run['run_id']}.npz", run.get("outputs_sha256"))
-        for row in score(outputs, metrics_cfg):
-            rows.append({"run_id": run["run_id"], "n_params": int(run["n_params"]), "seed": int(run["seed"]), **row})
-    return rows
 
 
 def parse_param(text: str) -> int | float | None:

@@ -23,7 +23,7 @@ import torch
 from torch.func import functional_call, stack_module_state, vmap
 from tqdm import tqdm
 
-from toyemerge.fit import loss_check_due, make_optimizer, make_schedule, optimizer_step
+from toyemerge.training.fit import loss_check_due, make_optimizer, make_schedule, optimizer_step
 
 
 def stack_batches(batches: tuple):

@@ -16,8 +16,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from toyemerge.analysis.resolution import seed_spread
-from toyemerge.analysis.views import CONTINUOUS, SHARP, SMOOTH
-from toyemerge.plots import RC
+from toyemerge.metrics.base import CONTINUOUS, SHARP, SMOOTH
+from toyemerge.plots.save import RC
 
 
 def _curves(rows: list[dict], role: str) -> dict[str, dict]:
@@ -41,7 +41,7 @@ def _draw(ax, group: list[dict], colour, label: str | None) -> None:
     ax.vlines(x[ok], low[ok], high[ok], color=colour, lw=0.9, alpha=0.6)
 
 
-def figure(rows: list[dict], view, table: list[dict], title: str) -> Figure:
+def figure(rows: list[dict], kind, table: list[dict], title: str) -> Figure:
     score = {(t["metric"], t["param"]): t["emergence_score"] for t in table}
     panels = [(SMOOTH, name) for name in _curves(rows, SMOOTH)]
     panels += [(CONTINUOUS, name) for name in _curves(rows, CONTINUOUS)]
@@ -57,7 +57,7 @@ def figure(rows: list[dict], view, table: list[dict], title: str) -> Figure:
                        matplotlib.colormaps["viridis"](np.linspace(0.0, 0.85, len(params))))
             for colour, param in zip(colours, params, strict=True):
                 group = by_param[param]
-                label = None if param is None else f"{view.sharp_symbol if role == SHARP else 'L'} = {param:g} " \
+                label = None if param is None else f"{kind.sharp_symbol if role == SHARP else 'L'} = {param:g} " \
                                                    f"(score {score[(name, param)]:.1f})"
                 _draw(ax, group, colour, label)
                 if role == SHARP:

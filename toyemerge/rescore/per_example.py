@@ -1,6 +1,4 @@
-"""Check an emergence claim on anyone's model family: `python -m toyemerge.rescore outputs.csv`.
-
-Input: a tidy CSV of per-example results, one row per model × test example:
+"""Per-example input: a tidy CSV of each model's answer to each test example, as a model family.
 
     model       any name; one model per (architecture, size, seed)
     n_params    its parameter count (a positive number); models of equal n_params are seeds
@@ -12,37 +10,30 @@ Input: a tidy CSV of per-example results, one row per model × test example:
 
 Without `group` the family is scored as a classifier (sharp metric: all K of K independent
 examples right); with it, as a sequence model (sharp metric: all first L items of a group right).
-Output (default: <csv name>_analysis/ beside the CSV): curves.csv, emergence.csv and the figures
-<name>_mirage, _resolution, _sampling, _sharpness_map (.png, .pdf) — the same analysis
-`toyemerge.figures` runs on an experiment. See examples/README.md for a worked example.
+Every mistake in the file is one InputError naming the line.
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
-import logging
 import math
-import sys
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-from omegaconf import OmegaConf
 
-from toyemerge.analysis import report
 from toyemerge.analysis.family import Run, prepare
-from toyemerge.analysis.views import ClassificationView, SequenceView
 from toyemerge.errors import ToyemergeError
-from toyemerge.experiment import CONF_DIR, require_writable
+from toyemerge.metrics.classification import Classification
+from toyemerge.metrics.sequence import SequenceLabelling
 
 REQUIRED = ("model", "n_params", "example_id", "correct")
 TRUE, FALSE = {"1", "true", "t", "yes", "1.0"}, {"0", "false", "f", "no", "0.0"}
 
 
-class InputError(ValueError):
-    """A malformed outputs CSV; the message says what is wrong and where."""
+class InputError(ToyemergeError, ValueError):
+    """A malformed input file or option; the message says what is wrong and where."""
 
 
 def _number(text: str, what: str, line: int) -> float:
@@ -161,13 +152,13 @@ def _sequences(model: dict) -> dict[str, np.ndarray]:
 
 
 def build_family(models: list[dict], has_p: bool, has_group: bool, sharp: list[int], grid: list[int]):
-    """(view, runs): equal n_params are seeds 0, 1, … in order of first appearance."""
+    """(task kind, runs): equal n_params are seeds 0, 1, … in order of first appearance."""
     if has_group:
         length = len(_sequences(models[0])["correct"][0])
         sharp = [v for v in sharp if v <= length] or list(range(1, length + 1))
-        view = SequenceView(sharp, [v for v in grid if v <= length] or list(range(1, length + 1)))
+        kind = SequenceLabelling(sharp, [v for v in grid if v <= length] or list(range(1, length + 1)))
     else:
-        view = ClassificationView(sharp, grid)
+        kind = Classification(sharp, grid)
     seen: dict[float, int] = defaultdict(int)
     runs = []
     for m in models:
@@ -176,85 +167,5 @@ def build_family(models: list[dict], has_p: bool, has_group: bool, sharp: list[i
             outputs.pop("p_target")
         seed = seen[m["n_params"]]
         seen[m["n_params"]] += 1
-        runs.append(Run(m["model"], int(round(m["n_params"])), seed, view.units(outputs)))
-    return view, prepare(runs, view)
-
-
-def settings_from_config(resamples: int | None) -> report.Settings:
-    """The `analysis:` defaults of conf/config.yaml (bootstrap, subset sizes, strides, fit fraction)."""
-    cfg = OmegaConf.load(CONF_DIR / "config.yaml")
-    settings = report.Settings.from_cfg(cfg.analysis)
-    if resamples is not None:
-        settings.n_resamples = resamples
-    return settings
-
-
-def parse_sharp(text: str) -> list[int]:
-    try:
-        values = [int(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        values = []
-    if not values or min(values) < 1:
-        raise InputError(f"--sharp takes comma-separated positive integers (K, or L for grouped input), got {text!r}")
-    return values
-
-
-def require_output_folder(out: Path) -> None:
-    """The output folder can be created and written, checked before the analysis writes anything."""
-    try:
-        require_writable(out)
-    except ToyemergeError as e:
-        raise InputError(f"--out {out}: {str(e).split(';')[0]}") from None
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m toyemerge.rescore", description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="\n\n".join(__doc__.split("\n\n")[1:4]))
-    parser.add_argument("csv", type=Path, help="tidy per-example outputs (format below)")
-    parser.add_argument("--out", type=Path, help="output folder (default: <csv name>_analysis/)")
-    parser.add_argument("--name", help="prefix of the figure files (default: the CSV's name)")
-    parser.add_argument("--sharp", default="1,2,3,4,5", help="K (or L) of the table and mirage figure")
-    parser.add_argument("--sharpness-max", type=int, default=None,
-                        help="the sharpness map sweeps K = 1..this (default: 50, or the number of examples if fewer)")
-    parser.add_argument("--resamples", type=int,
-                        help="bootstrap resamples (default: conf/config.yaml; 0: no intervals)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    try:
-        sharp = parse_sharp(args.sharp)
-        if args.sharpness_max is not None and args.sharpness_max < 1:
-            raise InputError(f"--sharpness-max takes a positive integer, got {args.sharpness_max}")
-        if args.resamples is not None and args.resamples < 0:
-            raise InputError(f"--resamples takes an integer ≥ 0 (bootstrap resamples; 0: no bootstrap intervals), "
-                             f"got {args.resamples}")
-        out = args.out or args.csv.with_name(f"{args.csv.stem}_analysis")
-        if out.exists() and not out.is_dir():
-            raise InputError(f"--out {out} is a file; give a folder (it is created if needed)")
-        models, has_p, has_group = read_outputs_csv(args.csv)
-        units = len(models[0]["ids"])
-        sharpness_max = args.sharpness_max or min(50, units)
-        if not has_group and max(sharp + [sharpness_max]) > units:
-            flag = "--sharp" if max(sharp) > units else "--sharpness-max"
-            raise InputError(f"{flag} asks for K = {max(sharp + [sharpness_max])}, more examples than each model "
-                             f"has ({units}); lower {flag}")
-        view, runs = build_family(models, has_p, has_group, sharp, list(range(1, sharpness_max + 1)))
-        require_output_folder(out)
-        settings = settings_from_config(args.resamples)
-        settings.resolution_param = max(view.sharp_params)
-        name = args.name or args.csv.stem
-        written = report.write(out, out / "figures", name, runs, view, settings)
-    except (InputError, ToyemergeError) as err:
-        print(f"rescore: error: {err}", file=sys.stderr)
-        return 2
-    except OSError as err:
-        print(f"rescore: error: cannot write {err.filename or out}: {err.strerror}", file=sys.stderr)
-        return 2
-    print(f"rescore: {len(runs)} models, {len({r.n_params for r in runs})} sizes -> {out}")
-    for path in written:
-        print(f"  {path}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+        runs.append(Run(m["model"], int(round(m["n_params"])), seed, kind.units(outputs)))
+    return kind, prepare(runs, kind)

@@ -1,8 +1,8 @@
-"""Benchmark: `python -m toyemerge.bench` (speed goals live here, never in timed tests).
+"""Benchmark: `python -m devtools.bench` (speed goals live here, never in timed tests).
 
 On one machine, in one run, side by side:
 
-1. training throughput of the tutorial loop a user would write (toyemerge.tutorial_loop: a
+1. training throughput of the tutorial loop a user would write (devtools.tutorial_loop: a
    DataLoader over per-sample PIL images, batch 64, Adam) and of toyemerge's own path (the task's
    whole tensors on the device, the experiment's recipe and `compute` settings, seeds of a small
    scale batched as one vmapped model): images/s, their ratio and both final test accuracies, for
@@ -33,16 +33,16 @@ import torch
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
+from devtools.tutorial_loop import tutorial_train, write_torchvision_mnist
+from toyemerge.config import CONF_DIR, available_experiments
 from toyemerge.data import load_dataset
-from toyemerge.experiment import CONF_DIR, available_experiments
-from toyemerge.fit import fit, resolve_device
-from toyemerge.fit_seeds import fit_seeds
 from toyemerge.models import build_model, count_params
-from toyemerge.tasks import make_task
-from toyemerge.train import batch_seeds, seeded_model
-from toyemerge.tutorial_loop import tutorial_train, write_torchvision_mnist
+from toyemerge.training.fit import fit, resolve_device
+from toyemerge.training.fit_seeds import fit_seeds
+from toyemerge.training.sweep import batch_seeds, seeded_model
+from toyemerge.training.tasks import make_task
 
-REPO = CONF_DIR.parent
+REPO = Path(__file__).resolve().parents[1]  # the checkout: devtools/ is not installed
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
@@ -251,7 +251,7 @@ def write_report(results: dict, out: Path) -> None:
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m toyemerge.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m devtools.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--widths", type=int, nargs="*", default=[1, 42, 168],
                         help="LeNet widths of the side-by-side (default: smallest, LeNet-5, largest)")
     parser.add_argument("--epochs", type=int, default=None, help="epochs of both loops (default: the experiment's)")
@@ -274,7 +274,7 @@ def main(argv=None) -> dict:
     if args.epochs is not None:
         overrides.append(f"train.epochs={args.epochs}")
     cfg = experiment_config("mnist", *overrides)
-    results = {"command": "python -m toyemerge.bench " + " ".join(sys.argv[1:] if argv is None else argv),
+    results = {"command": "python -m devtools.bench " + " ".join(sys.argv[1:] if argv is None else argv),
                "machine": machine(), "side_by_side": [], "families": [], "figures": []}
     if args.widths:
         print("side by side: tutorial loop vs toyemerge", flush=True)

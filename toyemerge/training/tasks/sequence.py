@@ -19,7 +19,7 @@ from toyemerge.data import load_dataset
 from toyemerge.data.omniglot_split import split_by_drawer
 from toyemerge.data.sequences import load_or_make_test_sequences, sample_sequences
 from toyemerge.errors import ConfigError
-from toyemerge.tasks.augment import random_affine
+from toyemerge.training.tasks.augment import random_affine
 
 log = logging.getLogger(__name__)
 

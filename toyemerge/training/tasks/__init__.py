@@ -9,19 +9,18 @@ evaluates every model of the family. Each kind of family has one module here, wi
     loss(model, batch) -> scalar tensor
     predict(model) -> dict[str, np.ndarray]    per-example test outputs (DESIGN.md's folder contract)
 
-Its numpy twin (metrics of those outputs) is registered in toyemerge.scoring.SCORERS.
+Its numpy twin (the metrics of those outputs) is the task kind of the same name in toyemerge.metrics.TASKS.
 """
 
 from __future__ import annotations
 
-from toyemerge.tasks.classification import ClassificationTask
-from toyemerge.tasks.reconstruction import ReconstructionTask
-from toyemerge.tasks.sequence import SequenceTask
+from toyemerge.training.tasks.classification import ClassificationTask
+from toyemerge.training.tasks.reconstruction import ReconstructionTask
+from toyemerge.training.tasks.sequence import SequenceTask
 
 TASKS = {"classification": ClassificationTask, "reconstruction": ReconstructionTask, "sequence": SequenceTask}
 
 
 def make_task(cfg, device):
-    if cfg.task not in TASKS:
-        raise ValueError(f"unknown task '{cfg.task}'; known tasks: {', '.join(sorted(TASKS))}")
+    """The training task of cfg.task (validated by toyemerge.schema), its data loaded onto `device`."""
     return TASKS[cfg.task](cfg, device)

@@ -1,4 +1,9 @@
-"""Checks shared by the entry points on the composed experiment config, before anything runs."""
+"""Where the configs are, and the checks every entry point runs on its composed config before anything else.
+
+The Hydra configs ship inside the package (toyemerge/conf/), so an installed toyemerge finds them
+without a checkout: conf/config.yaml holds the shared defaults, the groups conf/task/, model/,
+data/ what a task kind, model or dataset sets, and conf/exp/<name>.yaml one experiment's deltas.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +18,20 @@ from omegaconf import DictConfig
 from toyemerge.errors import ToyemergeError, fail
 from toyemerge.schema import validate
 
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+CONF_DIR = Path(__file__).resolve().parent / "conf"
 
 
 def available_experiments() -> list[str]:
     return sorted(p.stem for p in (CONF_DIR / "exp").glob("*.yaml"))
+
+
+def compose(*overrides: str) -> DictConfig:
+    """The config an entry point composes from these command-line overrides (e.g. "+exp=mnist")."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        return hydra_compose("config", overrides=list(overrides))
 
 
 def require_experiment(cfg: DictConfig) -> None:

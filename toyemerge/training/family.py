@@ -20,7 +20,7 @@ from toyemerge.data import MissingDataError, dataset_fingerprint
 from toyemerge.errors import ConfigError, ToyemergeError
 from toyemerge.store import RunStore, run_hash
 
-log = logging.getLogger("toyemerge.family")
+log = logging.getLogger("toyemerge.training.family")
 
 # Data keys that say where the data is, not what it is: they do not change a run's identity.
 _DATA_LOCATION_KEYS = ("root", "allow_download")

@@ -12,7 +12,7 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
-from toyemerge.plots import RC
+from toyemerge.plots.save import RC
 
 
 def all_correct_vs_accuracy(results: list[dict]) -> Figure:

@@ -1,0 +1,1 @@
+"""Rescore: the analysis of any model family's outputs, not only the toys' (`python -m toyemerge.rescore`)."""

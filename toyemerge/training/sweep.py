@@ -1,0 +1,195 @@
+"""The sweep: train every (scale, seed) of a family that the run store does not already hold.
+
+Each model's per-example test outputs are saved as a run (toyemerge.store). `scale=` and `seed=`
+restrict the sweep to one value each (for launcher jobs). Sweeps sharing one store never train the
+same run at once (per-run locks); a run whose loss turns non-finite is recorded as failed with its
+reason and the sweep goes on; an interrupt says what was kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import time
+from collections.abc import Iterator
+
+import torch
+from omegaconf import DictConfig
+
+from toyemerge.config import require_writable
+from toyemerge.errors import Interrupted, Terminated, ToyemergeError
+from toyemerge.metrics import task_kind
+from toyemerge.models import build_model, count_params
+from toyemerge.store import RunStore, remove_stale_temps
+from toyemerge.training.family import RunSpec, data_fingerprint, run_specs
+from toyemerge.training.fit import NonFiniteLossError, fit, resolve_device, seed_everything, set_threads
+from toyemerge.training.fit_seeds import fit_seeds
+from toyemerge.training.tasks import make_task
+
+log = logging.getLogger("toyemerge.train")
+
+
+def seeded_model(cfg: DictConfig, model_cfg: dict, seed: int,
+                 device: torch.device) -> tuple[torch.nn.Module, torch.Generator]:
+    """A freshly initialised model (global RNG seeded first) in the configured memory format, and its
+    data-order generator: how every run of the family starts."""
+    generator = seed_everything(seed)
+    memory_format = torch.channels_last if cfg.compute.channels_last else torch.preserve_format
+    return build_model(model_cfg).to(device, memory_format=memory_format), generator
+
+
+def train_run(cfg: DictConfig, task, spec: RunSpec, store: RunStore, device: torch.device) -> dict:
+    """Train one model of the family, score its outputs and save the run; return its metrics."""
+    reset_peak_memory(device)
+    with out_of_memory_is_an_error(cfg, [spec], device):
+        model, generator = seeded_model(cfg, spec.config["model"], spec.seed, device)
+        try:
+            stats = fit(model, task, cfg.train, generator, desc=f"[{cfg.experiment}] {run_label(cfg, spec)}")
+        except NonFiniteLossError as e:
+            stats = {"failed": str(e)}
+    return finish_run(cfg, task, spec, store, model, stats, device)
+
+
+@contextlib.contextmanager
+def out_of_memory_is_an_error(cfg: DictConfig, specs: list[RunSpec], device: torch.device) -> Iterator[None]:
+    """A model (or batch) too large for the device's memory: one line naming the scale, not a traceback."""
+    try:
+        yield
+    except (MemoryError, torch.cuda.OutOfMemoryError, RuntimeError) as e:
+        if not isinstance(e, (MemoryError, torch.cuda.OutOfMemoryError)) and "alloc" not in str(e).lower():
+            raise
+        first_line = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
+        raise ToyemergeError(f"{cfg.family.knob}={specs[0].scale} does not fit in the memory of {device} "
+                             f"({first_line}); the runs finished so far are kept. Choose smaller family.scales, or "
+                             f"a smaller train.batch_size / train.eval_batch_size.") from None
+
+
+def train_seed_group(cfg: DictConfig, task, specs: list[RunSpec], store: RunStore, device: torch.device) -> list[dict]:
+    """Train the seeds of one scale as one vmapped model (toyemerge.training.fit_seeds), then save each run."""
+    reset_peak_memory(device)
+    with out_of_memory_is_an_error(cfg, specs, device):
+        models, generators = zip(*(seeded_model(cfg, spec.config["model"], spec.seed, device) for spec in specs),
+                                 strict=True)
+        seeds = ",".join(str(spec.seed) for spec in specs)
+        desc = f"[{cfg.experiment}] {cfg.family.knob}={specs[0].scale} seeds={seeds}"
+        stats = fit_seeds(list(models), task, cfg.train, list(generators), desc=desc)
+    return [finish_run(cfg, task, spec, store, model, run_stats, device)
+            for spec, model, run_stats in zip(specs, models, stats, strict=True)]
+
+
+def finish_run(cfg: DictConfig, task, spec: RunSpec, store: RunStore, model: torch.nn.Module, stats: dict,
+               device: torch.device) -> dict:
+    """Score a trained model's test outputs and save the run (or record its failure)."""
+    n_params = count_params(model)
+    label = run_label(cfg, spec)
+    if "failed" in stats:
+        store.save_failed(spec.run_id, spec.config, stats["failed"], {"n_params": n_params})
+        log.error("[%s] %s  params %s  FAILED: %s (recorded; the sweep goes on)", cfg.experiment, label,
+                  f"{n_params:,}", stats["failed"])
+        return {"n_params": n_params, **stats}
+    start = time.perf_counter()
+    outputs = task.predict(model)
+    kind = task_kind(cfg.task).from_metrics_cfg(cfg.metrics)
+    kind.table(outputs, cfg.metrics)  # a metric config that cannot work (K > test set) fails before any save
+    test = kind.summary(outputs)
+    metrics = {"n_params": n_params, **stats, "eval_seconds": time.perf_counter() - start,
+               "test": test, "device": str(device), "torch": torch.__version__}
+    if device.type == "cuda":  # the peak of this run (or of its seed group) since reset_peak_memory
+        metrics["gpu_peak_bytes"] = torch.cuda.max_memory_allocated(device)
+    store.save(spec.run_id, spec.config, metrics, outputs)
+    smooth = "  ".join(f"test {k} {v:.4f}" for k, v in test.items())
+    log.info("[%s] %s  params %s  %.1f s  %s", cfg.experiment, label, f"{n_params:,}",
+             stats["train_seconds"], smooth)
+    return metrics
+
+
+def reset_peak_memory(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+
+
+def run_label(cfg: DictConfig, spec: RunSpec) -> str:
+    return f"{cfg.family.knob}={spec.scale} seed={spec.seed}"
+
+
+def batch_seeds(cfg: DictConfig, device: torch.device) -> bool:
+    """Whether the seeds of a scale train as one vmapped model (config `compute.batch_seeds`).
+
+    `auto`: on a GPU, where tiny models are bound by per-step kernel launches. Not on a CPU: there
+    the batched (grouped) convolutions measured slower than the plain ones on an idle machine,
+    and up to 75x slower with two threads on shared cores (benchmarks/README.md).
+    """
+    mode = cfg.compute.batch_seeds
+    return device.type == "cuda" if mode == "auto" else bool(mode)
+
+
+def needs_training(status: str, retry_failed: bool) -> bool:
+    """A run in the store needs training when missing, corrupt, or failed and retry_failed is set."""
+    return status in ("missing", "corrupt") or (status == "failed" and retry_failed)
+
+
+def pending(cfg: DictConfig, store: RunStore, specs: list[RunSpec]) -> list[RunSpec]:
+    """The runs still to train, saying why a corrupt or failed run is (or is not) among them."""
+    todo = []
+    for spec in specs:
+        status = store.status(spec.run_id)
+        if status == "corrupt":
+            log.warning("[%s] run %s is damaged (a file of it is not the one its marker records): training it again",
+                        cfg.experiment, spec.run_id)
+        if status == "failed" and not cfg.retry_failed:
+            log.warning("[%s] run %s failed before (%s); retry_failed=true trains it again", cfg.experiment,
+                        spec.run_id, store.failure(spec.run_id)["reason"])
+        if needs_training(status, cfg.retry_failed):
+            todo.append(spec)
+    return todo
+
+
+def train_family(cfg: DictConfig) -> None:
+    """Train what the store lacks; everything that can be refused is refused before training."""
+    set_threads(cfg.compute.threads)
+    device = resolve_device(cfg.device)
+    store = RunStore(cfg.store)
+    specs = run_specs(cfg, fingerprint=data_fingerprint(cfg))
+    require_writable(store.root)
+    if removed := remove_stale_temps(store.root):
+        log.info("[%s] removed %d temporary files left by killed sweeps", cfg.experiment, removed)
+    try:
+        train_pending(cfg, store, specs, device)
+    except KeyboardInterrupt as interrupt:
+        done = sum(store.status(spec.run_id) in ("complete", "failed") for spec in specs)
+        raise Interrupted(f"{done} of the {len(specs)} runs of this sweep are finished in {store.root} and kept; the "
+                          f"run being trained was dropped. Run the same command again to resume (finished runs are "
+                          f"never trained again).", isinstance(interrupt, Terminated)) from None
+
+
+def train_pending(cfg: DictConfig, store: RunStore, specs: list[RunSpec], device: torch.device) -> None:
+    """Train every run of `specs` that the store lacks, one scale at a time, under the runs' locks."""
+    todo = pending(cfg, store, specs)
+    one_model = len(specs) == len(todo) == 1  # a launcher job: the model's own line says it all
+    log.log(logging.DEBUG if one_model else logging.INFO, "[%s] %d runs selected: %d already in %s, %d to train",
+            cfg.experiment, len(specs), len(specs) - len(todo), store.root, len(todo))
+    task = None
+
+    def train_if_free(specs: list[RunSpec], wait: bool) -> list[RunSpec]:
+        """Train the runs of one scale that this sweep can lock; return those another sweep holds."""
+        nonlocal task
+        with contextlib.ExitStack() as locks:
+            held = [spec for spec in specs if locks.enter_context(store.lock(spec.run_id, wait=wait))]
+            todo = [spec for spec in held if needs_training(store.status(spec.run_id), cfg.retry_failed)]
+            if todo and task is None:  # load the data only when something needs training
+                start = time.perf_counter()
+                task = make_task(cfg, device)
+                log.log(logging.DEBUG if one_model else logging.INFO, "[%s] data on %s in %.1f s",
+                        cfg.experiment, device, time.perf_counter() - start)
+            if len(todo) > 1 and batch_seeds(cfg, device):
+                train_seed_group(cfg, task, todo, store, device)
+            else:
+                for spec in todo:
+                    train_run(cfg, task, spec, store, device)
+        return [spec for spec in specs if spec not in held]
+
+    held_elsewhere = [spec for _, group in itertools.groupby(todo, key=lambda spec: spec.scale)
+                      for spec in train_if_free(list(group), wait=False)]
+    for spec in held_elsewhere:  # wait for the other sweep; train the run ourselves if it died
+        train_if_free([spec], wait=True)
