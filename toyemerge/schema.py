@@ -102,7 +102,7 @@ COMMON: dict = {
     "metrics": {"confidence": FRACTION},
     "analysis": {"enabled": BOOL, "bootstrap_resamples": integer(0), "confidence": FRACTION, "seed": integer(0),
                  "subset_sizes": listof(POSITIVE), "sampling_every": listof(POSITIVE), "fit_fraction": FRACTION,
-                 "sharp_params": listof(number(above=0), unique=True), "sharpness": SHARPNESS,
+                 "sharpness": SHARPNESS,
                  "resolution_param": number(above=0), "sharpness_log_x": BOOL},
     "explore": {"output": TEXT | NULL, "title": TEXT, "test_sizes": listof(POSITIVE, nonempty=False),
                 "sampling_every": listof(POSITIVE), "bootstrap_resamples": POSITIVE,
