@@ -78,6 +78,11 @@ def user_errors(kept: str = KEPT_ON_INTERRUPT) -> Iterator[None]:
         raise fail(f"interrupted: {e}", e.status) from None
     except KeyboardInterrupt as e:
         raise fail(f"interrupted: {kept}", EXIT_TERMINATED if isinstance(e, Terminated) else EXIT_INTERRUPTED) from None
+    except ModuleNotFoundError as e:
+        if e.name not in ("torch", "torchvision"):
+            raise
+        raise fail(f"error: training needs PyTorch ({e.name} is not installed here): pip install 'toyemerge[train]'. "
+                   f"Re-scoring, figures, the explorer page and rescore need only the base install.") from None
     except MemoryError:
         raise fail("error: out of memory; choose smaller scales (family.scales=...) or a smaller "
                    "train.batch_size / train.eval_batch_size") from None

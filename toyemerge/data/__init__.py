@@ -1,4 +1,4 @@
-"""Datasets as numpy arrays, by name. See DESIGN.md's data contract."""
+"""Datasets as numpy arrays, by name. See docs/DESIGN.md's data contract."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 (`cifar-100-python/` folder or `cifar-100-python.tar.gz`), MD5-checked; else a download; else one
 clear error.
 
-Arrays (../shared/data/README.md): x_train (50000, 32, 32, 3) uint8 HWC RGB, y_train and
+Arrays (docs/DESIGN.md): x_train (50000, 32, 32, 3) uint8 HWC RGB, y_train and
 y_train_coarse (50000,) int64, x_test (10000, 32, 32, 3), y_test, y_test_coarse (10000,) int64,
 fine_label_names (100,) and coarse_label_names (20,) str, in the original order.
 
@@ -30,7 +30,7 @@ SCHEMA = {"x_train": ("uint8", 4), "y_train": ("int64", 1), "y_train_coarse": ("
 FOLDER = "cifar-100-python"
 ARCHIVE = "cifar-100-python.tar.gz"
 URL = "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz"
-# Official MD5s (../shared/data/README.md; the same as torchvision's CIFAR100 class).
+# Official MD5s (the same as torchvision's CIFAR100 class).
 ARCHIVE_MD5 = "eb9058c3a382ffc7106e4002c42a8d85"
 MEMBER_MD5 = {"train": "16019d7e3df5f24257cddd939b257f8d", "test": "f0ef6b0ae62326f3e7ffdfab6717acfc",
               "meta": "7973b15100ade9c7d40fb424638fde48"}

@@ -2,7 +2,7 @@
 else the raw `images_background` / `images_evaluation` PNG folders; else torchvision's download.
 
 Two splits, each with its own arrays (suffix `_background` or `_evaluation`), in the layout of
-../shared/data/README.md:
+docs/DESIGN.md:
 
     x_<split>                  uint8 (N, 105, 105)  1 = white background, 0 = ink stroke
     y_<split>                  int64 (N,)           class within the split; indexes character_names

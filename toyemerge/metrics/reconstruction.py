@@ -3,7 +3,7 @@
 Smooth metrics (the paper's panel B): test MSE and PSNR. Sharp metric (panel C): the paper's
 Reconstruction_c = (1/N) Σₙ 1[errₙ < c], the fraction of test images reconstructed better than a
 cutoff c (Schaeffer et al. 2023, Sec. 5.2). The paper writes errₙ = ‖xₙ − x̂ₙ‖²; here errₙ is that
-sum divided by the number of pixel values (DESIGN.md's `sq_err`), so one c means the same
+sum divided by the number of pixel values (docs/DESIGN.md's `sq_err`), so one c means the same
 per-pixel quality on 28×28 grey and 32×32×3 colour images. Pixels are in [0, 1].
 
 Units (one per test image): `sq_err`, and `below_<c>` = 1[sq_err < c]. Predicted from the smooth

@@ -1,4 +1,4 @@
-"""Export a family from the run store into experiments/<exp>/ (DESIGN.md's folder contract).
+"""Export a family from the run store into experiments/<exp>/ (docs/DESIGN.md's folder contract).
 
 An export only ever adds. It never deletes an exported run, and it replaces one only with the same
 run (the same id, so the same configuration and data) freshly read from the store:

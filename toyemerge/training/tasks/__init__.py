@@ -7,7 +7,7 @@ evaluates every model of the family. Each kind of family has one module here, wi
     steps_per_epoch(batch_size) -> int
     epoch_batches(batch_size, generator)       one epoch of batches, ordered by the CPU generator
     loss(model, batch) -> scalar tensor
-    predict(model) -> dict[str, np.ndarray]    per-example test outputs (DESIGN.md's folder contract)
+    predict(model) -> dict[str, np.ndarray]    per-example test outputs (docs/DESIGN.md's folder contract)
 
 Its numpy twin (the metrics of those outputs) is the task kind of the same name in toyemerge.metrics.TASKS.
 """

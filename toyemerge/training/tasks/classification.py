@@ -42,7 +42,7 @@ class ClassificationTask:
 
     @torch.inference_mode()
     def predict(self, model: torch.nn.Module) -> dict[str, np.ndarray]:
-        """Per-example test outputs, as DESIGN.md's folder contract lists them for classifiers."""
+        """Per-example test outputs, as docs/DESIGN.md's folder contract lists them for classifiers."""
         model.eval()
         probs = torch.cat([
             torch.softmax(model(self.x_test[i:i + self.eval_batch_size]).float(), dim=1)

@@ -2,7 +2,7 @@
 
 Generic over the data set: the config names the dataset and which of its uint8 image arrays are
 the train and test sets (`data.train_images`, `data.test_images`); each image is flattened and
-scaled to [0, 1]. Saved per model (DESIGN.md's folder contract):
+scaled to [0, 1]. Saved per model (docs/DESIGN.md's folder contract):
 
     sq_err          (N,) float32   each test image's mean squared error over its pixels in [0, 1]
     example_index   (k,) int64     k test images fixed by the config (the same for every model)
@@ -71,7 +71,7 @@ class ReconstructionTask:
 
     @torch.inference_mode()
     def predict(self, model: torch.nn.Module) -> dict[str, np.ndarray]:
-        """Per-example test outputs, as DESIGN.md's folder contract lists them for autoencoders."""
+        """Per-example test outputs, as docs/DESIGN.md's folder contract lists them for autoencoders."""
         model.eval()
         sq_err = []
         for i in range(0, len(self.x_test), self.eval_batch_size):

@@ -2,7 +2,7 @@
 
 Training draws fresh sequences every step (see toyemerge.data.sequences); an "epoch" is a fixed
 number of sampled batches, train.steps_per_epoch. The loss is the mean cross-entropy of the label
-predicted at every image position. The outputs are those of DESIGN.md for sequence models:
+predicted at every image position. The outputs are those of docs/DESIGN.md for sequence models:
 `target`, `pred` (S, L) and `p_target` (S, L) on the saved test list.
 """
 
@@ -81,7 +81,7 @@ class SequenceTask:
 
     @torch.inference_mode()
     def predict(self, model: torch.nn.Module) -> dict[str, np.ndarray]:
-        """Per-position outputs on the saved test sequences, as DESIGN.md lists them for sequence models."""
+        """Per-position outputs on the saved test sequences, as docs/DESIGN.md lists them for sequence models."""
         model.eval()
         preds, p_targets = [], []
         for i in range(0, len(self.test_classes), self.eval_batch_size):
