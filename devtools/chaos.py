@@ -78,9 +78,8 @@ def run_and_kill(cmd: list[str], cwd: Path, phase: str, sig: int, rng: random.Ra
     armed_at = None
     while proc.poll() is None and time.monotonic() < deadline:
         text = "".join(lines)
-        if phase == "write" and store_root.is_dir() and any(
-                p.name.startswith(".tmp-") and p.name.endswith(f"-{proc.pid}") for p in store_root.iterdir()):
-            break  # this sweep is assembling a run right now
+        if phase == "write" and store_root.is_dir() and any(p.name.startswith(".tmp-") for p in store_root.iterdir()):
+            break  # this sweep (or one of its workers) is assembling a run right now
         if armed_at is None and (
             (phase == "train" and ("data on" in text or "params" in text))
             or (phase == "export" and "exporting to" in text)

@@ -93,7 +93,7 @@ COMMON: dict = {
     "experiment": TEXT, "task": choice("classification", "reconstruction", "sequence"),
     "seeds": listof(integer(0), unique=True), "seed": integer(0) | NULL, "scale": POSITIVE | NULL,
     "device": DEVICE, "store": TEXT, "export": BOOL, "retry_failed": BOOL,
-    "compute": {"threads": POSITIVE | NULL, "channels_last": BOOL, "batch_seeds": BOOL | choice("auto")},
+    "compute": {"workers": POSITIVE | choice("auto"), "threads": POSITIVE | NULL, "channels_last": BOOL, "batch_seeds": BOOL | choice("auto")},
     "paths": {"experiments": TEXT, "figures": TEXT},
     "family": {"knob": TEXT, "scales": listof(POSITIVE, unique=True)},
     "train": {"optimizer": choice("adam", "sgd"), "lr": number(above=0), "schedule": choice("constant", "onecycle"),

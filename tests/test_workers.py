@@ -1,0 +1,62 @@
+"""A sweep spread over worker processes trains the same runs, bit for bit, as one process does, and
+stops at once, in one line, on Ctrl-C."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from devtools.synthetic import write_synthetic_mnist
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def sweep(tmp_path: Path, data: Path, workers: int, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "toyemerge.train", "+exp=mnist", f"data.root={data}", "data.allow_download=false",
+            f"store={tmp_path / 'runs'}", f"paths.experiments={tmp_path / 'experiments'}",
+            f"paths.figures={tmp_path / 'figures'}", "family.scales=[1,2,4,8]", "seeds=[0,1]", "train.epochs=2",
+            "train.batch_size=64", "compute.threads=1", f"compute.workers={workers}", "export=false",
+            f"hydra.run.dir={tmp_path / 'logs'}", *extra]
+
+
+def outputs(store: Path) -> dict[str, bytes]:
+    return {p.parent.name: p.read_bytes() for p in store.glob("*/outputs.npz")}
+
+
+@pytest.mark.slow
+def test_workers_train_the_same_runs_as_one_process(tmp_path):
+    data = write_synthetic_mnist(tmp_path / "data", n_train=512, n_test=200)
+    one = subprocess.run(sweep(tmp_path / "one", data, 1), capture_output=True, text=True, cwd=REPO)
+    two = subprocess.run(sweep(tmp_path / "two", data, 2), capture_output=True, text=True, cwd=REPO)
+    assert one.returncode == 0 and two.returncode == 0, one.stderr + two.stderr
+    assert "training in 2 worker processes of 1 thread(s) each" in two.stdout + two.stderr
+    trained = [line for line in (two.stdout + two.stderr).splitlines() if "  params " in line]
+    assert len(trained) == 8  # every model's line, printed by the main process
+    first, second = outputs(tmp_path / "one" / "runs"), outputs(tmp_path / "two" / "runs")
+    assert len(first) == 8 and first == second
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_workers_in_one_line(tmp_path):
+    data = write_synthetic_mnist(tmp_path / "data", n_train=4096, n_test=200)
+    proc = subprocess.Popen(sweep(tmp_path, data, 2, "train.epochs=20"), cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list((tmp_path / "runs" / ".locks").glob("*.lock"))) < 2:
+        time.sleep(0.05)  # until both workers train a run... then interrupt mid-sweep
+    time.sleep(1.0)
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: to the whole process group
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode in (130, -signal.SIGINT), err
+    said = [line for line in err.splitlines() if line.startswith("interrupted:")]
+    assert len(said) == 1 and "Traceback" not in err and "Run the same command again to resume" in said[0]
+    for _ in range(50):  # no worker left running (multiprocessing's helper process may take a moment to exit)
+        left = subprocess.run(["ps", "-s", str(proc.pid), "-o", "pid=,args="], capture_output=True, text=True).stdout
+        if not left.strip():
+            break
+        time.sleep(0.1)
+    assert not left.strip(), left
