@@ -43,6 +43,7 @@ from toyemerge.training.sweep import batch_seeds, seeded_model
 from toyemerge.training.tasks import make_task
 
 REPO = Path(__file__).resolve().parents[1]  # the checkout: devtools/ is not installed
+REAL_DATA_FAMILIES = ["mnist", "omniglot", "mnist_autoencoder", "omniglot_autoencoder"]  # CIFAR-100 is not here
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
@@ -136,30 +137,29 @@ def what_each_setting_buys(cfg, task, width: int, device: torch.device) -> dict:
             "channels_last_seeds_batched": step_ceiling(cfg, task, width, device, True, n_seeds)}
 
 
-def side_by_side(cfg, widths: list[int], device: torch.device) -> list[dict]:
-    arrays = load_dataset(cfg.data.name, cfg.data.root)
+def side_by_side(cfg, widths: list[int], device: torch.device, root: Path) -> list[dict]:
+    """Each width trained by the tutorial loop (torchvision files under `root`) and by toyemerge's path."""
     task = make_task(cfg, device)
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        root = write_torchvision_mnist(arrays, Path(tmp))
-        for width in widths:
-            model_cfg = {**OmegaConf.to_container(cfg.model, resolve=True), cfg.family.knob: width}
-            model = build_model(model_cfg)
-            n_params = count_params(model)
-            tutorial = tutorial_train(model, root, cfg.train.epochs, cfg.data.mean, cfg.data.std)
-            ours = ours_train(cfg, task, width, device)
-            rows.append({"width": width, "n_params": n_params, "epochs": cfg.train.epochs,
-                         "tutorial": tutorial, "toyemerge": ours,
-                         "model_only": what_each_setting_buys(cfg, task, width, device),
-                         "ratio": ours["images_per_second"] / tutorial["images_per_second"]})
-            print(f"  width {width}: tutorial {tutorial['images_per_second']:,.0f} img/s "
-                  f"(acc {tutorial['test_accuracy']:.4f}), toyemerge {ours['images_per_second']:,.0f} img/s "
-                  f"(acc {ours['test_accuracy']:.4f}), ratio {rows[-1]['ratio']:.1f}x", flush=True)
+    for width in widths:
+        model_cfg = {**OmegaConf.to_container(cfg.model, resolve=True), cfg.family.knob: width}
+        model = build_model(model_cfg)
+        n_params = count_params(model)
+        tutorial = tutorial_train(model, root, cfg.train.epochs, cfg.data.mean, cfg.data.std)
+        ours = ours_train(cfg, task, width, device)
+        rows.append({"width": width, "n_params": n_params, "epochs": cfg.train.epochs,
+                     "tutorial": tutorial, "toyemerge": ours,
+                     "model_only": what_each_setting_buys(cfg, task, width, device),
+                     "ratio": ours["images_per_second"] / tutorial["images_per_second"]})
+        print(f"  width {width}: tutorial {tutorial['images_per_second']:,.0f} img/s "
+              f"(acc {tutorial['test_accuracy']:.4f}), toyemerge {ours['images_per_second']:,.0f} img/s "
+              f"(acc {ours['test_accuracy']:.4f}), ratio {rows[-1]['ratio']:.1f}x", flush=True)
     return rows
 
 
 def family_run(name: str, data_root: str | None, extra: list[str]) -> dict:
-    """Train a whole family into a scratch store with `toyemerge.train`; its wall time and peak memory."""
+    """Train a whole family into a scratch store with `toyemerge.train` (train, export, analysis, figures,
+    explorer page: the whole command); its wall time and peak memory (all its processes together)."""
     with tempfile.TemporaryDirectory() as tmp:
         overrides = [f"+exp={name}", *extra, f"store={tmp}/runs", f"paths.experiments={tmp}/experiments",
                      f"paths.figures={tmp}/figures", f"hydra.run.dir={tmp}/logs"]
@@ -167,18 +167,66 @@ def family_run(name: str, data_root: str | None, extra: list[str]) -> dict:
             overrides.append(f"data.root={data_root}")
         log = Path(tmp, "train.log")
         start = time.perf_counter()
-        with open(log, "w") as stderr:
+        with open(log, "w") as out:
             proc = subprocess.Popen([sys.executable, "-m", "toyemerge.train", *overrides], cwd=REPO,
-                                    stdout=subprocess.DEVNULL, stderr=stderr)
-            _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS, not all children's
+                                    stdout=out, stderr=subprocess.STDOUT)
+            peak_rss = watch_memory(proc)
         wall = time.perf_counter() - start
-        if os.waitstatus_to_exitcode(status) != 0:
+        if proc.returncode != 0:
             raise RuntimeError(f"toyemerge.train +exp={name} failed:\n{log.read_text()[-2000:]}")
-        peak_rss = usage.ru_maxrss * 1024  # Linux reports KiB
         metrics = [json.loads(p.read_text()) for p in Path(tmp, "runs").glob("*/metrics.json")]
+        workers = next((line.split("training in ")[1].split(" worker")[0] for line in log.read_text().splitlines()
+                        if "worker processes" in line), "1")
     gpu_peaks = [m["gpu_peak_bytes"] for m in metrics if "gpu_peak_bytes" in m]
     return {"experiment": " ".join([name, *extra]), "runs": len(metrics), "wall_seconds": wall,
+            "train_seconds": sum(m["train_seconds"] for m in metrics), "workers": int(workers),
             "peak_rss_bytes": peak_rss, "gpu_peak_bytes": max(gpu_peaks) if gpu_peaks else None}
+
+
+def watch_memory(proc: subprocess.Popen, every: float = 0.2) -> int:
+    """Wait for `proc`; the peak of the summed resident memory of it and its descendants (its worker
+    processes run at once, so their memory adds up). Linux /proc; 0 where there is none."""
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, tree_rss(proc.pid))
+        time.sleep(every)
+    return peak
+
+
+def tree_rss(root: int) -> int:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def tutorial_family_estimate(cfg, data_root: Path, n_train: int, batches: int = 200) -> dict:
+    """How long the tutorial loop would take to train the same family one model at a time: each scale's
+    tutorial throughput, measured on `batches` batches after a warm-up, times every seed's epochs."""
+    rows = []
+    for scale in cfg.family.scales:
+        model_cfg = {**OmegaConf.to_container(cfg.model, resolve=True), cfg.family.knob: scale}
+        model = build_model(model_cfg)
+        tutorial_train(model, data_root, 1, cfg.data.mean, cfg.data.std, max_batches=20)  # warm-up
+        rate = tutorial_train(model, data_root, 1, cfg.data.mean, cfg.data.std, max_batches=batches)
+        seconds = len(cfg.seeds) * cfg.train.epochs * n_train / rate["images_per_second"]
+        rows.append({"scale": scale, "n_params": count_params(model), "images_per_second": rate["images_per_second"],
+                     "family_seconds": seconds})
+        print(f"  tutorial at {cfg.family.knob}={scale}: {rate['images_per_second']:,.0f} img/s", flush=True)
+    return {"scales": rows, "seconds": sum(r["family_seconds"] for r in rows), "seeds": len(cfg.seeds),
+            "epochs": cfg.train.epochs}
 
 
 def figures_time(name: str, repeats: int) -> dict | None:
@@ -223,11 +271,35 @@ def markdown(results: dict) -> str:
                          f"| {r['toyemerge']['images_per_second'] / max(m.values()):.0%} |")
         lines.append("")
     if results["families"]:
-        lines += ["| family | runs | wall time | peak RSS | peak GPU memory |", "|---|---:|---:|---:|---:|"]
+        lines += ["Whole families from an empty store: `python -m toyemerge.train +exp=<name>` (train, export, "
+                  "analysis, figures, explorer page), wall time and peak memory of all its processes together:", "",
+                  "| family | runs | worker processes | wall time | Σ per-model train time | peak memory "
+                  "| peak GPU memory |", "|---|---:|---:|---:|---:|---:|---:|"]
         for r in results["families"]:
             gpu = f"{r['gpu_peak_bytes'] / 2**30:.2f} GiB" if r["gpu_peak_bytes"] else "–"
-            lines.append(f"| {r['experiment']} | {r['runs']} | {r['wall_seconds'] / 60:.1f} min "
-                         f"| {r['peak_rss_bytes'] / 2**30:.2f} GiB | {gpu} |")
+            lines.append(f"| {r['experiment']} | {r['runs']} | {r['workers']} | **{r['wall_seconds'] / 60:.1f} min** "
+                         f"| {r['train_seconds'] / 60:.1f} min | {r['peak_rss_bytes'] / 2**30:.2f} GiB | {gpu} |")
+        if len(results["families"]) > 1:
+            total = sum(r["wall_seconds"] for r in results["families"])
+            peak = max(r["peak_rss_bytes"] for r in results["families"])
+            lines.append(f"| all of the above, one after another | {sum(r['runs'] for r in results['families'])} | "
+                         f"| **{total / 60:.1f} min** | | {peak / 2**30:.2f} GiB | |")
+        lines.append("")
+    if results.get("tutorial_family"):
+        t = results["tutorial_family"]
+        ours = next((r for r in results["families"] if r["experiment"] == "mnist"), None)
+        lines += [f"The same MNIST family trained one model at a time with the tutorial loop (estimated: each "
+                  f"scale's tutorial throughput measured on 200 batches, times {t['seeds']} seeds × {t['epochs']} "
+                  f"epochs):", "", "| width | params | tutorial img/s | tutorial time for its seeds |",
+                  "|---:|---:|---:|---:|"]
+        for r in t["scales"]:
+            lines.append(f"| {r['scale']} | {r['n_params']:,} | {r['images_per_second']:,.0f} "
+                         f"| {r['family_seconds'] / 60:.1f} min |")
+        lines.append(f"| **family** | | | **{t['seconds'] / 60:.1f} min** |")
+        if ours:
+            lines += ["", f"toyemerge's whole command (training, export, analysis, figures, page) took "
+                          f"{ours['wall_seconds'] / 60:.1f} min: **{t['seconds'] / ours['wall_seconds']:.1f}×** "
+                          f"faster than the tutorial loop's training alone."]
         lines.append("")
     if results["figures"]:
         lines += ["| `toyemerge.figures` on | min | median | repeats |", "|---|---:|---:|---:|"]
@@ -275,11 +347,18 @@ def main(argv=None) -> dict:
         overrides.append(f"train.epochs={args.epochs}")
     cfg = experiment_config("mnist", *overrides)
     results = {"command": "python -m devtools.bench " + " ".join(sys.argv[1:] if argv is None else argv),
-               "machine": machine(), "side_by_side": [], "families": [], "figures": []}
-    if args.widths:
-        print("side by side: tutorial loop vs toyemerge", flush=True)
-        results["side_by_side"] = side_by_side(cfg, args.widths, resolve_device(args.device))
-    families = available_experiments() if args.families == ["all"] else args.families
+               "machine": machine(), "side_by_side": [], "families": [], "figures": [], "tutorial_family": None}
+    families = REAL_DATA_FAMILIES if args.families == ["all"] else args.families
+    arrays = load_dataset(cfg.data.name, cfg.data.root)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = write_torchvision_mnist(arrays, Path(tmp))
+        if args.widths:
+            print("side by side: tutorial loop vs toyemerge", flush=True)
+            results["side_by_side"] = side_by_side(cfg, args.widths, resolve_device(args.device), root)
+        if "mnist" in families and not args.family_overrides:
+            print("the mnist family one model at a time with the tutorial loop (throughput per scale)", flush=True)
+            family_cfg = experiment_config("mnist", *overrides)
+            results["tutorial_family"] = tutorial_family_estimate(family_cfg, root, len(arrays["y_train"]))
     for name in families:
         print(f"family: {name}", flush=True)
         results["families"].append(family_run(name, args.data_root, args.family_overrides))

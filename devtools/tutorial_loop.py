@@ -33,8 +33,10 @@ def write_torchvision_mnist(arrays: dict[str, np.ndarray], root: Path) -> Path:
 
 
 def tutorial_train(model: torch.nn.Module, root: Path, epochs: int, mean: float, std: float,
-                   batch_size: int = 64, lr: float = 1e-3, seed: int = 0) -> dict:
-    """Train `model` the tutorial way on CPU; return images/s over the training loop and test accuracy."""
+                   batch_size: int = 64, lr: float = 1e-3, seed: int = 0, max_batches: int | None = None) -> dict:
+    """Train `model` the tutorial way on CPU; return images/s over the training loop and test accuracy.
+
+    `max_batches` stops after that many batches (a throughput sample, not a full training)."""
     torch.manual_seed(seed)
     transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((mean,), (std,))])
     train_set = datasets.MNIST(root, train=True, download=False, transform=transform)
@@ -43,18 +45,21 @@ def tutorial_train(model: torch.nn.Module, root: Path, epochs: int, mean: float,
     test_loader = torch.utils.data.DataLoader(test_set, batch_size=1000)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()
-    start = time.perf_counter()
+    start, images = time.perf_counter(), 0
     for _ in range(epochs):
-        for data, target in train_loader:
+        for batch, (data, target) in enumerate(train_loader):
+            if max_batches is not None and batch >= max_batches:
+                break
             optimizer.zero_grad()
             loss = F.cross_entropy(model(data), target)
             loss.backward()
             optimizer.step()
+            images += len(target)
     seconds = time.perf_counter() - start
     model.eval()
     correct = 0
     with torch.no_grad():
         for data, target in test_loader:
             correct += (model(data).argmax(1) == target).sum().item()
-    return {"images_per_second": epochs * len(train_set) / seconds, "train_seconds": seconds,
+    return {"images_per_second": images / seconds, "train_seconds": seconds,
             "test_accuracy": correct / len(test_set)}
