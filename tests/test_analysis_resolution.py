@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from tests.synthetic_family import classifier_outputs
+from tests.helpers import SCALES, analysis_settings, classifier_family, classifier_outputs
+from toyemerge.analysis import resolution
+from toyemerge.analysis import tables as report
 from toyemerge.analysis.resolution import bootstrap_metrics, seed_spread, subset_size_curves
 from toyemerge.metrics import Classification
 from toyemerge.metrics.classification import brier_score, mean_log_prob, subset_accuracy_exact, subset_accuracy_sampled
@@ -79,11 +81,6 @@ def test_seed_spread():
 
 
 def test_bootstrap_cis_are_cached_by_outputs_digest(tmp_path, monkeypatch):
-    from tests.conftest import analysis_settings
-    from tests.synthetic_family import SCALES, classifier_family
-    from toyemerge.analysis import resolution
-    from toyemerge.analysis import tables as report
-
     view = Classification([1, 3], [1, 2, 3])
     runs = classifier_family(view, n=300, scales=SCALES[::3], seeds=(0,))
     for i, r in enumerate(runs):

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from tests.synthetic_family import SCALES, classifier_family
+from tests.helpers import SCALES, classifier_family
 from toyemerge.analysis.sampling import scores_by_stride
 from toyemerge.analysis.scores import emergence_score, emergence_scores
 from toyemerge.analysis.sharpness import first_above, sweep

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from tests.conftest import analysis_settings
-from tests.synthetic_family import (
+from tests.helpers import (
     SCALES,
+    analysis_settings,
     classifier_family,
     reconstruction_outputs,
     sequence_outputs,

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 import torch
-from omegaconf import OmegaConf
 
+from tests.helpers import compose
 from toyemerge.metrics import reconstruction as rec
 from toyemerge.models import build_model, count_params
 from toyemerge.models.autoencoder import Autoencoder, n_autoencoder_params
@@ -74,7 +74,7 @@ def test_score_rows_with_binomial_intervals():
     from scipy.stats import binomtest
 
     sq_err = np.array([0.001, 0.004, 0.01, 0.02, 0.065], dtype=np.float32)
-    cfg = OmegaConf.create({"cutoffs": [0.005, 0.03], "confidence": 0.95})
+    cfg = compose("+exp=mnist_autoencoder", "metrics.cutoffs=[0.005,0.03]").metrics
     kind = rec.Reconstruction.from_metrics_cfg(cfg)
     rows = {(r["metric"], r["param"]): r for r in kind.table({"sq_err": sq_err}, cfg)}
     assert set(rows) == {("mse", None), ("psnr", None), ("reconstruction", 0.005), ("reconstruction", 0.03)}

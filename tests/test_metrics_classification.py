@@ -4,9 +4,9 @@ import itertools
 
 import numpy as np
 import pytest
-from omegaconf import OmegaConf
 from sklearn.metrics import accuracy_score, log_loss
 
+from tests.helpers import compose
 from toyemerge.metrics import Classification
 from toyemerge.metrics.classification import (
     accuracy,
@@ -88,7 +88,7 @@ def test_sampled_groups_are_the_same_for_every_model():
 def test_score_rows():
     target = np.array([0, 1, 2, 3])
     outputs = {"target": target, "pred": np.array([0, 1, 2, 0]), "p_target": np.array([0.9, 0.8, 0.7, 0.1])}
-    cfg = OmegaConf.create({"subset_k": [1, 2], "group_seed": 0, "confidence": 0.95})
+    cfg = compose("+exp=mnist", "metrics.subset_k=[1,2]").metrics
     rows = {(r["metric"], r["param"]): r for r in Classification.from_metrics_cfg(cfg).table(outputs, cfg)}
     assert rows[("accuracy", None)]["value"] == pytest.approx(0.75)
     assert rows[("accuracy", None)]["ci_low"] < 0.75 < rows[("accuracy", None)]["ci_high"]
