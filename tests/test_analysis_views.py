@@ -93,7 +93,7 @@ def test_report_on_every_task_kind(task, tmp_path):
     assert (view.smooth_name, "smooth") in roles and (view.sharp_name, "sharp") in roles
     assert any(role == "continuous" for _, role in roles)
     sharp = [r for r in rows if r["metric"] == view.sharp_name]
-    assert all(np.isfinite(r["predicted_from_smooth"]) and np.isfinite(r["extrapolated"]) for r in sharp)
+    assert sharp and all(np.isfinite(r["predicted_from_smooth"]) and np.isfinite(r["extrapolated"]) for r in sharp)
 
 
 def test_report_writes_tables_and_figures(tmp_path):

@@ -13,6 +13,7 @@ from toyemerge.metrics.classification import (
     cross_entropy,
     subset_accuracy_exact,
     subset_accuracy_sampled,
+    subset_groups,
 )
 
 
@@ -75,14 +76,38 @@ def test_sampled_subset_accuracy_reads_zero_below_its_resolution():
     correct = np.zeros(20, bool)
     correct[:4] = True
     value, low, high, groups = subset_accuracy_sampled(correct, 5, seed=0)
-    assert groups == 4 and value in (0.0, 0.25)
+    assert groups == 4 and value == 0.0  # 4 right answers cannot fill a group of 5
     assert subset_accuracy_exact(correct, 5) == 0.0  # fewer right than K
     assert 0 < subset_accuracy_exact(np.r_[np.ones(5, bool), np.zeros(15, bool)], 5) < 1 / 4
 
 
 def test_sampled_groups_are_the_same_for_every_model():
-    a = np.random.default_rng(3).random(100) < 0.5
-    assert subset_accuracy_sampled(a, 2, seed=7) == subset_accuracy_sampled(a, 2, seed=7)
+    """One seed cuts the test set into one set of groups, whatever the model: two models with different
+    answers are scored on the same index sets, and another seed cuts other groups."""
+    n, k = 100, 3
+
+    def groups_of(seed):
+        """The groups of `seed`, read off probe models: one wrong only on item i fails i's group alone."""
+        members = {}
+        for i in range(n):
+            probe = np.ones(n, bool)
+            probe[i] = False
+            failed = np.flatnonzero(~subset_groups(probe, k, seed))
+            assert len(failed) <= 1  # an item is in one group at most (the remainder in none)
+            if len(failed):
+                members.setdefault(int(failed[0]), set()).add(i)
+        assert sorted(len(g) for g in members.values()) == [k] * (n // k)  # ⌊N/K⌋ disjoint groups of K
+        return [members[g] for g in sorted(members)]
+
+    groups = groups_of(7)
+    rng = np.random.default_rng(3)
+    model_a, model_b = rng.random(n) < 0.8, rng.random(n) < 0.6
+    for model in (model_a, model_b):
+        on_these_groups = [bool(model[sorted(g)].all()) for g in groups]
+        assert 0 < sum(on_these_groups) < len(groups)  # some groups right, some wrong: other groups would show
+        assert subset_groups(model, k, 7).tolist() == on_these_groups
+        assert subset_accuracy_sampled(model, k, seed=7)[0] == pytest.approx(np.mean(on_these_groups))
+    assert groups_of(8) != groups
 
 
 def test_score_rows():
