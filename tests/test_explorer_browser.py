@@ -86,6 +86,7 @@ def synthetic_page(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow
 def test_synthetic_page_slider_redraws_the_python_values(chromium, synthetic_page):
     html = synthetic_page / "mnist" / "explorer.html"
     x, outputs = family_outputs(synthetic_page / "mnist")

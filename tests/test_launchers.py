@@ -102,7 +102,7 @@ def test_a_preset_without_an_experiment_is_one_clear_message(capsys):
 
 @pytest.fixture(scope="module")
 def joblib_sweep(tmp_path_factory):
-    """The README's command on a tiny family: +launch=joblib, 2 processes (35-45 s here, hence `slow`).
+    """The README's command on a tiny family: +launch=joblib, 2 processes (about 15 s here, hence `slow`).
 
     Returns (tmp folder, log)."""
     tmp_path = tmp_path_factory.mktemp("joblib")
@@ -164,6 +164,7 @@ def test_export_entry_point_exports_from_the_store_and_names_what_is_missing(job
     assert (tmp_path / "figures" / "mnist_accuracy.png").is_file()
 
 
+@pytest.mark.slow
 def test_submitit_job_from_plain_overrides_then_one_export_naming_the_run_not_swept(tmp_path):
     """The SLURM launcher's code path (pickled job, separate process) on this machine, overrides by hand."""
     data = write_tiny_mnist(tmp_path)

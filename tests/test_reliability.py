@@ -94,6 +94,7 @@ def test_read_only_output_folder_fails_before_training(tmp_path, monkeypatch, di
     assert calls == [] and run_dirs(tmp_path / "runs") == []
 
 
+@pytest.mark.slow
 def test_corrupt_run_in_the_store_is_retrained(tmp_path, diverge_at):
     data = write_tiny_mnist(tmp_path)
     calls = diverge_at("never")
@@ -184,6 +185,7 @@ def test_lock_of_a_killed_holder_is_released(tmp_path):
         assert held  # the kernel released the dead holder's lock
 
 
+@pytest.mark.slow
 def test_two_sweeps_on_one_store_train_each_run_once(tmp_path):
     data = write_tiny_mnist(tmp_path)
     args = sweep_overrides(tmp_path, data, "family.scales=[1,2,4,8]", "seeds=[0,1]")
@@ -199,6 +201,7 @@ def test_two_sweeps_on_one_store_train_each_run_once(tmp_path):
     assert len(runs) == 8 and all(store.is_complete(r["run_id"]) for r in runs)
 
 
+@pytest.mark.slow
 def test_kill_and_resume_small(tmp_path, capsys):
     assert chaos.main(["--kills", "3", "--damages", "3", "--workdir", str(tmp_path), "--scales", "[1,2]",
                        "--seeds", "[0]"]) == 0
