@@ -103,14 +103,3 @@ def test_bootstrap_cis_are_cached_by_outputs_digest(tmp_path, monkeypatch):
     with pytest.raises(AssertionError, match="resampled"):  # other settings: a different cache key
         monkeypatch.setattr(resolution, "bootstrap", no_resampling)
         report.curve_rows(runs, view, analysis_settings(n_resamples=101), cache_dir=tmp_path)
-
-
-@pytest.mark.parametrize("k, n", [(0, 20), (1, 20), (7, 20), (20, 20), (523, 2000), (9947, 10000)])
-def test_clopper_pearson_closed_form_matches_scipy_binomtest(k, n):
-    from scipy.stats import binomtest
-
-    from toyemerge.metrics.intervals import binomial_ci
-
-    ref = binomtest(k, n).proportion_ci(confidence_level=0.95, method="exact")
-    low, high = binomial_ci(k, n, 0.95)
-    assert low == pytest.approx(ref.low, abs=1e-9) and high == pytest.approx(ref.high, abs=1e-9)

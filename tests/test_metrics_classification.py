@@ -10,8 +10,12 @@ from tests.helpers import compose
 from toyemerge.metrics import Classification
 from toyemerge.metrics.classification import (
     accuracy,
+    brier_per_example,
+    brier_score,
     cross_entropy,
+    mean_log_prob,
     subset_accuracy_exact,
+    subset_accuracy_from_mean,
     subset_accuracy_sampled,
     subset_groups,
 )
@@ -123,25 +127,6 @@ def test_score_rows():
     assert rows[("cross_entropy", None)]["value"] == pytest.approx(-np.log([0.9, 0.8, 0.7, 0.1]).mean())
 
 
-def test_clopper_pearson_equals_scipy_stats_beta_ppf_to_the_last_bit():
-    """binomial_ci uses scipy.special.betaincinv instead of scipy.stats.beta.ppf (no scipy.stats import):
-    results.csv must not change by a bit."""
-    from scipy.stats import beta
-
-    from toyemerge.metrics.intervals import binomial_ci
-
-    rng = np.random.default_rng(0)
-    for n in (1, 7, 100, 1000, 10000, 60000):
-        for k in {0, 1, 2, n // 3, n - 2, n - 1, n, *rng.integers(0, n + 1, 15).tolist()}:
-            if not 0 <= k <= n:
-                continue
-            for confidence in (0.9, 0.95, 0.99):
-                alpha = 1 - confidence
-                low = 0.0 if k == 0 else float(beta.ppf(alpha / 2, k, n - k + 1))
-                high = 1.0 if k == n else float(beta.ppf(1 - alpha / 2, k + 1, n - k))
-                assert binomial_ci(k, n, confidence) == (low, high), (k, n, confidence)
-
-
 def test_seeded_permutation_is_numpys_and_read_only():
     from toyemerge.metrics.classification import seeded_permutation
 
@@ -150,3 +135,28 @@ def test_seeded_permutation_is_numpys_and_read_only():
     assert seeded_permutation(1000, 3) is order  # computed once
     with pytest.raises(ValueError):
         order[0] = 1
+
+
+def test_brier_and_log_prob_by_hand():
+    probs = np.array([[0.7, 0.2, 0.1], [0.5, 0.5, 0.0]])
+    target = np.array([0, 2])
+    # (0.3² + 0.2² + 0.1²) = 0.14; (0.5² + 0.5² + 1²) = 1.5
+    np.testing.assert_allclose(brier_per_example(probs, target), [0.14, 1.5])
+    assert brier_score(probs, target) == pytest.approx(0.82)
+    assert mean_log_prob(np.array([1.0, 0.5])) == pytest.approx(np.log(0.5) / 2)
+
+
+def test_exact_subset_accuracy_of_one_model_is_bitwise_the_vectorized_value():
+    """The sharpness map evaluates C(n, K)/C(N, K) one model at a time in Python floats; it must
+    equal, bit for bit, the vectorized form the bootstrap evaluates on resampled means."""
+    rng = np.random.default_rng(0)
+    for n_units in (1, 3, 50, 1000, 10000):
+        n_right = np.unique(np.r_[0, 1, n_units // 2, n_units - 1, n_units, rng.integers(0, n_units + 1, 20)])
+        means = n_right / n_units
+        for k in (1, 2, 3, 5, 17, 50):
+            if k > n_units:
+                continue
+            transform = subset_accuracy_from_mean(k)
+            vectorized = transform(means, n_units)
+            one_by_one = np.array([transform(np.asarray(m), n_units) for m in means])
+            assert vectorized.tobytes() == one_by_one.tobytes(), (n_units, k)
