@@ -90,4 +90,4 @@ def test_figures_rescore_new_cutoffs_without_torch(trained, cli):
 def test_model_and_data_sizes_must_agree(tmp_path, cli):
     write_archive(tmp_path / "data", synthetic_members(n_train=8, n_test=4))
     ran = cli("toyemerge.train", *overrides(tmp_path, "model.n_inputs=784", "family.scales=[2]", "seeds=[0]"))
-    assert ran.status == 2 and "n_inputs = 784" in ran.err
+    assert ran.status == 2 and ran.err.count("\n") == 1 and "n_inputs = 784" in ran.err

@@ -99,7 +99,7 @@ def test_figures_rescores_without_torch_and_without_training(trained):
 
 def test_no_experiment_is_one_clear_error(tmp_path, cli):
     ran = cli("toyemerge.train", f"store={tmp_path}", f"hydra.run.dir={tmp_path}/logs")
-    assert ran.status == 2
+    assert ran.status == 2 and ran.err.count("\n") == 1  # one line
     assert "+exp=" in ran.err and "mnist" in ran.err
 
 
@@ -111,5 +111,5 @@ def test_unknown_experiment_is_refused(tmp_path, cli):
 @pytest.mark.parametrize("bad", ["0", "-2"])
 def test_bad_scale_is_refused_before_training(tmp_path, tiny_mnist_root, cli, bad):
     ran = cli("toyemerge.train", *overrides(tmp_path, tiny_mnist_root, f"scale={bad}"))
-    assert ran.status == 2 and f"scale = {bad} is not allowed" in ran.err
+    assert ran.status == 2 and ran.err.count("\n") == 1 and f"scale = {bad} is not allowed" in ran.err
     assert run_dirs(tmp_path / "runs") == []

@@ -81,4 +81,4 @@ def test_figures_rescore_other_lengths_without_torch(trained):
 def test_wrong_class_count_is_one_clear_error(tmp_path, cli):
     write_data(tmp_path)
     ran = cli("toyemerge.train", *overrides(tmp_path, "model.n_classes=9", "export=false"))
-    assert ran.status == 2 and "model.n_classes=8" in ran.err
+    assert ran.status == 2 and ran.err.count("\n") == 1 and "model.n_classes=8" in ran.err

@@ -162,7 +162,7 @@ def test_each_mistake_is_one_clear_message_and_an_untouched_store(tmp_path, cli,
     for text in expected:
         assert text in ran.err, ran.err
     assert "Traceback" not in ran.err
-    assert ran.err.count("error:") == 1
+    assert ran.err.count("error:") == 1 and ran.err.count("\n") == 1
     if case != "store_is_a_file":
         assert sorted(p.name for p in run_dirs(tmp_path / "runs")) == before  # nothing half-made was left
 
