@@ -10,7 +10,8 @@
 
 Most checks of an entry point run it in this process (`cli`, seconds faster than a new Python). A
 subprocess is kept where the process boundary is the point: torch must not be imported, a kill or
-a signal, two sweeps sharing one store, Hydra's launchers, and one run of the real command per task kind.
+a signal, two sweeps sharing one store, Hydra's launchers, a second browser (playwright allows one
+per thread), and one run of the real command per task kind. tests/README.md maps the test files.
 """
 
 from __future__ import annotations
