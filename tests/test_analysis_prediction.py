@@ -5,8 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from tests.conftest import analysis_settings
-from tests.synthetic_family import ALPHA, SCALES, C, classifier_family, true_accuracy
+from tests.helpers import ALPHA, SCALES, C, analysis_settings, classifier_family, true_accuracy
 from toyemerge.analysis import tables as report
 from toyemerge.analysis.prediction import PowerLaw, coverage, fit_power_law, mean_abs_error, split_scales
 from toyemerge.metrics import Classification

@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from tests.synthetic_family import classifier_outputs
+from tests.helpers import SCALES, analysis_settings, classifier_family, classifier_outputs
+from toyemerge.analysis import resolution
+from toyemerge.analysis import tables as report
 from toyemerge.analysis.resolution import bootstrap_metrics, seed_spread, subset_size_curves
 from toyemerge.metrics import Classification
 from toyemerge.metrics.classification import brier_score, mean_log_prob, subset_accuracy_exact, subset_accuracy_sampled
@@ -79,11 +81,6 @@ def test_seed_spread():
 
 
 def test_bootstrap_cis_are_cached_by_outputs_digest(tmp_path, monkeypatch):
-    from tests.conftest import analysis_settings
-    from tests.synthetic_family import SCALES, classifier_family
-    from toyemerge.analysis import resolution
-    from toyemerge.analysis import tables as report
-
     view = Classification([1, 3], [1, 2, 3])
     runs = classifier_family(view, n=300, scales=SCALES[::3], seeds=(0,))
     for i, r in enumerate(runs):
@@ -106,14 +103,3 @@ def test_bootstrap_cis_are_cached_by_outputs_digest(tmp_path, monkeypatch):
     with pytest.raises(AssertionError, match="resampled"):  # other settings: a different cache key
         monkeypatch.setattr(resolution, "bootstrap", no_resampling)
         report.curve_rows(runs, view, analysis_settings(n_resamples=101), cache_dir=tmp_path)
-
-
-@pytest.mark.parametrize("k, n", [(0, 20), (1, 20), (7, 20), (20, 20), (523, 2000), (9947, 10000)])
-def test_clopper_pearson_closed_form_matches_scipy_binomtest(k, n):
-    from scipy.stats import binomtest
-
-    from toyemerge.metrics.intervals import binomial_ci
-
-    ref = binomtest(k, n).proportion_ci(confidence_level=0.95, method="exact")
-    low, high = binomial_ci(k, n, 0.95)
-    assert low == pytest.approx(ref.low, abs=1e-9) and high == pytest.approx(ref.high, abs=1e-9)

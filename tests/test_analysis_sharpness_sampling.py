@@ -4,11 +4,12 @@ import math
 
 import numpy as np
 import pytest
+from omegaconf import OmegaConf
 
-from tests.synthetic_family import SCALES, classifier_family
+from tests.helpers import SCALES, classifier_family
 from toyemerge.analysis.sampling import scores_by_stride
 from toyemerge.analysis.scores import emergence_score, emergence_scores
-from toyemerge.analysis.sharpness import first_above, sweep
+from toyemerge.analysis.sharpness import first_above, grid, sweep
 from toyemerge.metrics import Classification
 
 
@@ -42,3 +43,9 @@ def test_scores_by_stride_by_hand():
     assert by[2][0] == pytest.approx(3.0)
     # every 3rd from offset 2: 3, 15 → only 2 scales: NaN
     assert math.isnan(by[3][2])
+
+
+def test_sharpness_grids_from_the_config():
+    assert grid(OmegaConf.create({"first": 2, "last": 4})) == [2, 3, 4]
+    assert grid(OmegaConf.create({"min": 0.01, "max": 1.0, "num": 3, "log": True})) == pytest.approx([0.01, 0.1, 1])
+    assert grid([0.5, 1]) == [0.5, 1] and grid(None) == []

@@ -1,44 +1,44 @@
 """The real CLI on a tiny synthetic CIFAR-100 archive in the official format: train → export → figures."""
 
-import csv
-
 import numpy as np
 import pytest
 
-from tests.cifar_fixtures import synthetic_members, write_archive
-from tests.conftest import run_cli, run_figures_without_torch
-
-# One torch thread: the tiny models gain nothing from more, and on a busy machine threads that
-# spin-wait for a core make them many times slower.
-ONE_THREAD = {"OMP_NUM_THREADS": "1"}
+from tests.helpers import (
+    outputs_in,
+    read_csv,
+    run_in_subprocess,
+    run_without_torch,
+    synthetic_members,
+    with_overrides,
+    write_archive,
+)
 
 
 def overrides(tmp_path, *extra):
-    return ["+exp=cifar100", f"data.root={tmp_path / 'data'}", "data.allow_download=false",
-            "data.options.verify_md5=false",  # synthetic files cannot carry the official MD5s
-            f"store={tmp_path / 'runs'}", f"paths.experiments={tmp_path / 'experiments'}",
-            f"paths.figures={tmp_path / 'figures'}", "family.scales=[2,16]", "seeds=[0,1]",
-            "train.epochs=3", "train.batch_size=16", "data.stored_examples=3", *extra]
-
-
-def read(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
+    """A family of 2 × 2 autoencoders on the tiny archive under tmp_path/data, every output under tmp_path."""
+    return with_overrides(
+        ["+exp=cifar100", f"data.root={tmp_path / 'data'}", "data.allow_download=false",
+         "data.options.verify_md5=false",  # synthetic files cannot carry the official MD5s
+         *outputs_in(tmp_path), "family.scales=[2,16]", "seeds=[0,1]", "train.epochs=3", "train.batch_size=16",
+         "data.stored_examples=3"], extra)
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
+    """The family trained once by the real command, in its own process (the reconstruction kind's
+    end-to-end run): (tmp folder, its log)."""
     tmp_path = tmp_path_factory.mktemp("ae-e2e")
     write_archive(tmp_path / "data", synthetic_members(n_train=96, n_test=24))
-    first = run_cli("toyemerge.train", *overrides(tmp_path), env=ONE_THREAD)
-    return tmp_path, first.stdout + first.stderr
+    first = run_in_subprocess("toyemerge.train", *overrides(tmp_path))
+    return tmp_path, first.out + first.err
 
 
-def test_train_from_the_official_archive_exports_the_folder_contract(trained):
+@pytest.mark.slow
+def test_train_from_the_official_archive_exports_the_folder_contract(trained, cli):
     tmp_path, log = trained
     assert "4 to train" in log
     exp = tmp_path / "experiments" / "cifar100"
-    runs = read(exp / "runs.csv")
+    runs = read_csv(exp / "runs.csv")
     assert list(runs[0]) == ["run_id", "exp", "n_params", "seed", "n_hidden", "train_seconds", "status", "failure",
                              "outputs_sha256"]
     assert {(r["n_hidden"], r["seed"], r["n_params"]) for r in runs} == {
@@ -54,7 +54,7 @@ def test_train_from_the_official_archive_exports_the_folder_contract(trained):
             x_hat = f["example_recon"].reshape(3, -1) / 255
             np.testing.assert_allclose(((x - x_hat) ** 2).mean(1), f["sq_err"][[0, 12, 23]], atol=2e-3)
 
-    results = read(exp / "results.csv")
+    results = read_csv(exp / "results.csv")
     assert {(r["metric"], r["param"]) for r in results} == {
         ("mse", ""), ("psnr", ""), ("reconstruction", "0.002"), ("reconstruction", "0.004"),
         ("reconstruction", "0.008")}
@@ -67,26 +67,27 @@ def test_train_from_the_official_archive_exports_the_folder_contract(trained):
     assert by_scale["16"] < by_scale["2"] < 0.25  # it learns, and more units reconstruct better
     assert (tmp_path / "data" / "cifar100.npz").is_file()  # converted once, read directly next time
 
-    second = run_cli("toyemerge.train", *overrides(tmp_path), env=ONE_THREAD)
-    assert "0 to train" in second.stdout + second.stderr
-    assert read(exp / "runs.csv") == runs
+    second = cli("toyemerge.train", *overrides(tmp_path))
+    assert second.status == 0, second.err
+    assert "0 to train" in second.out + second.err
+    assert read_csv(exp / "runs.csv") == runs
 
 
-def test_figures_rescore_new_cutoffs_without_torch(trained):
+@pytest.mark.slow
+def test_figures_rescore_new_cutoffs_without_torch(trained, cli):
     tmp_path, _ = trained
     exp = tmp_path / "experiments" / "cifar100"
-    args = overrides(tmp_path, "metrics.cutoffs=[0.05,0.5]")
-    proc = run_figures_without_torch(*args)
-    assert proc.returncode == 0, proc.stderr
-    params = {r["param"] for r in read(exp / "results.csv") if r["metric"] == "reconstruction"}
+    ran = run_without_torch("toyemerge.figures", *overrides(tmp_path, "metrics.cutoffs=[0.05,0.5]"))
+    assert ran.status == 0, ran.err
+    params = {r["param"] for r in read_csv(exp / "results.csv") if r["metric"] == "reconstruction"}
     assert params == {"0.05", "0.5"}
 
-    proc = run_cli("toyemerge.suggest_cutoffs", *overrides(tmp_path))
-    assert "cutoffs: [" in proc.stdout and "101,392 parameters" in proc.stdout
+    ran = cli("toyemerge.suggest_cutoffs", *overrides(tmp_path))
+    assert ran.status == 0, ran.err
+    assert "cutoffs: [" in ran.out and "101,392 parameters" in ran.out
 
 
-def test_model_and_data_sizes_must_agree(tmp_path):
+def test_model_and_data_sizes_must_agree(tmp_path, cli):
     write_archive(tmp_path / "data", synthetic_members(n_train=8, n_test=4))
-    proc = run_cli("toyemerge.train", *overrides(tmp_path, "model.n_inputs=784", "family.scales=[2]",
-                                                 "seeds=[0]"), check=False)
-    assert proc.returncode != 0 and "n_inputs = 784" in proc.stderr
+    ran = cli("toyemerge.train", *overrides(tmp_path, "model.n_inputs=784", "family.scales=[2]", "seeds=[0]"))
+    assert ran.status == 2 and ran.err.count("\n") == 1 and "n_inputs = 784" in ran.err

@@ -2,9 +2,12 @@
 
 import json
 
+import pytest
+
 from devtools import bench
 
 
+@pytest.mark.slow
 def test_bench_side_by_side_and_figures_write_json_and_tables(tiny_mnist_root, tmp_path):
     out = tmp_path / "bench"
     out.mkdir()

@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from tests.cifar_fixtures import py2_pickle, synthetic_members, synthetic_split, write_archive, write_folder
+from tests.helpers import py2_pickle, synthetic_members, synthetic_split, write_archive, write_folder
 from toyemerge.data import MissingDataError, load_dataset
 from toyemerge.data.cifar100 import (
     ARCHIVE_MD5,

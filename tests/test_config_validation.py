@@ -4,7 +4,7 @@ import inspect
 
 import pytest
 
-from tests.conftest import compose_config, make_tiny_mnist_root, run_cli, tiny_family
+from tests.helpers import compose, tiny_family
 from toyemerge.config import available_experiments
 from toyemerge.errors import ConfigError
 from toyemerge.models import MODELS as MODEL_CLASSES
@@ -14,7 +14,7 @@ from toyemerge.schema import MODELS, validate
 @pytest.mark.parametrize("overrides", [[f"+exp={exp}"] for exp in available_experiments()]
                          + [["+exp=mnist", "+preset=lesson"], ["+exp=mnist", "+launch=joblib"]], ids=" ".join)
 def test_every_shipped_experiment_is_valid(overrides):
-    validate(compose_config(*overrides))
+    validate(compose(*overrides))
 
 
 def test_the_schema_names_every_argument_of_every_model():
@@ -57,15 +57,14 @@ def test_the_schema_names_every_argument_of_every_model():
 ])
 def test_each_mistake_names_the_key_the_value_and_what_is_allowed(exp, override, key, allowed):
     with pytest.raises(ConfigError) as err:
-        validate(compose_config(f"+exp={exp}", override))
+        validate(compose(f"+exp={exp}", override))
     message = str(err.value)
     assert key in message and allowed in message and "\n" not in message
 
 
 @pytest.mark.parametrize("module", ["toyemerge.train", "toyemerge.figures", "toyemerge.export", "toyemerge.explore"])
-def test_every_entry_point_refuses_before_doing_anything(tmp_path, module):
-    data = make_tiny_mnist_root(tmp_path)
-    proc = run_cli(module, *tiny_family(tmp_path, data, "+train.epoch=4"), check=False)
-    assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()] and proc.stderr.startswith("error: unknown")
+def test_every_entry_point_refuses_before_doing_anything(tmp_path, tiny_mnist_root, cli, module):
+    ran = cli(module, *tiny_family(tmp_path, tiny_mnist_root, "+train.epoch=4"))
+    assert ran.status == 2
+    assert ran.err.strip().splitlines() == [ran.err.strip()] and ran.err.startswith("error: unknown")
     assert not (tmp_path / "runs").exists() and not (tmp_path / "experiments").exists()

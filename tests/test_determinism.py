@@ -4,15 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from tests.conftest import compose_config
+from tests.helpers import tiny_training_config
 from toyemerge.models import build_model
 from toyemerge.training.fit import NonFiniteLossError, fit, seed_everything
 from toyemerge.training.tasks import make_task
 
-
-def config(data_root, **train):
-    overrides = [f"train.{key}={value}" for key, value in {"epochs": 1, "batch_size": 64, **train}.items()]
-    return compose_config("+exp=mnist", f"data.root={data_root}", *overrides)
+pytestmark = pytest.mark.usefixtures("repo_cwd")
 
 
 def train_once(task, cfg, seed):
@@ -22,14 +19,8 @@ def train_once(task, cfg, seed):
     return task.predict(model)
 
 
-@pytest.fixture(autouse=True)
-def repo_cwd(monkeypatch):
-    from tests.conftest import REPO
-    monkeypatch.chdir(REPO)
-
-
 def test_same_seed_gives_identical_outputs_on_cpu(tiny_mnist_root):
-    cfg = config(tiny_mnist_root)
+    cfg = tiny_training_config(tiny_mnist_root)
     task = make_task(cfg, torch.device("cpu"))
     a, b, c = train_once(task, cfg, 0), train_once(task, cfg, 0), train_once(task, cfg, 1)
     for key in a:
@@ -54,7 +45,7 @@ class DivergingTask:
 
 @pytest.mark.parametrize("after", [0, 3])
 def test_non_finite_loss_stops_the_run(tiny_mnist_root, after):
-    cfg = config(tiny_mnist_root)
+    cfg = tiny_training_config(tiny_mnist_root)
     task = DivergingTask(make_task(cfg, torch.device("cpu")), after)
     with pytest.raises(NonFiniteLossError, match="loss became nan"):
         train_once(task, cfg, 0)

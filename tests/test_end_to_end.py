@@ -1,43 +1,45 @@
 """The real CLI on tiny synthetic data: train → store → export → figures, resume, re-score."""
 
-import csv
-
 import numpy as np
 import pytest
 
-from tests.conftest import compose_config, make_tiny_mnist_root, run_cli, run_figures_without_torch
+from tests.helpers import (
+    compose,
+    read_csv,
+    run_dirs,
+    run_in_subprocess,
+    run_without_torch,
+    tiny_family,
+    write_tiny_mnist,
+)
 
-FIGURES = list(compose_config("+exp=mnist").figures)  # every figure the experiment declares
+FIGURES = list(compose("+exp=mnist").figures)  # every figure the experiment declares
 
 
 def overrides(tmp_path, data_root, *extra):
-    return ["+exp=mnist", f"data.root={data_root}", f"store={tmp_path / 'runs'}",
-            f"paths.experiments={tmp_path / 'experiments'}", f"paths.figures={tmp_path / 'figures'}",
-            "family.scales=[1,21]", "seeds=[0,1]", "train.epochs=3", "train.batch_size=32",
-            "metrics.subset_k=[1,2,3]", f"hydra.run.dir={tmp_path / 'logs'}", *extra]
-
-
-def read(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
+    """2 widths × 2 seeds, 3 epochs: enough for the larger model to learn the synthetic digits."""
+    return tiny_family(tmp_path, data_root, "family.scales=[1,21]", "seeds=[0,1]", "train.epochs=3",
+                       "train.batch_size=32", "metrics.subset_k=[1,2,3]", *extra)
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """One tiny family trained once through the real CLI; returns (tmp folder, data root, log)."""
+    """One tiny family trained once by the real command, in its own process (the classification kind's
+    end-to-end run): (tmp folder, data root, its log)."""
     tmp_path = tmp_path_factory.mktemp("e2e")
-    data = make_tiny_mnist_root(tmp_path)
-    first = run_cli("toyemerge.train", *overrides(tmp_path, data))
-    return tmp_path, data, first.stdout + first.stderr
+    data = write_tiny_mnist(tmp_path)
+    first = run_in_subprocess("toyemerge.train", *overrides(tmp_path, data))
+    return tmp_path, data, first.out + first.err
 
 
-def test_train_exports_the_folder_contract_and_resumes(trained):
+@pytest.mark.slow
+def test_train_exports_the_folder_contract_and_resumes(trained, cli):
     tmp_path, tiny_mnist_root, log = trained
     args = overrides(tmp_path, tiny_mnist_root)
     assert "4 to train" in log
 
     exp = tmp_path / "experiments" / "mnist"
-    runs = read(exp / "runs.csv")
+    runs = read_csv(exp / "runs.csv")
     assert list(runs[0]) == ["run_id", "exp", "n_params", "seed", "width", "train_seconds", "status", "failure",
                              "outputs_sha256"]
     assert {r["status"] for r in runs} == {"complete"}
@@ -49,7 +51,7 @@ def test_train_exports_the_folder_contract_and_resumes(trained):
             assert f["probs"].shape == (200, 10) and f["probs"].dtype == np.float16
             np.testing.assert_allclose(f["probs"].astype(np.float32).sum(1), 1, atol=1e-2)
 
-    results = read(exp / "results.csv")
+    results = read_csv(exp / "results.csv")
     assert list(results[0]) == ["run_id", "n_params", "seed", "metric", "param", "value", "ci_low", "ci_high"]
     metrics = {(r["metric"], r["param"]) for r in results}
     expected = {("accuracy", ""), ("cross_entropy", ""), ("subset_accuracy", "3"), ("subset_accuracy_sampled", "2")}
@@ -66,11 +68,13 @@ def test_train_exports_the_folder_contract_and_resumes(trained):
     big = [r["run_id"] for r in runs if r["width"] == "21"]
     assert min(acc[b] for b in big) > 0.3
 
-    second = run_cli("toyemerge.train", *args)
-    assert "0 to train" in second.stdout + second.stderr
-    assert read(exp / "runs.csv") == runs
+    second = cli("toyemerge.train", *args)
+    assert second.status == 0, second.err
+    assert "0 to train" in second.out + second.err
+    assert read_csv(exp / "runs.csv") == runs
 
 
+@pytest.mark.slow
 def test_figures_rescores_without_torch_and_without_training(trained):
     tmp_path, tiny_mnist_root, _ = trained
     exp = tmp_path / "experiments" / "mnist"
@@ -80,8 +84,8 @@ def test_figures_rescores_without_torch_and_without_training(trained):
         png.unlink()
     # Change only the metric: K up to 4 now. Same outputs, new table, no training, no torch.
     args = overrides(tmp_path, tiny_mnist_root, "metrics.subset_k=[1,2,3,4]")
-    proc = run_figures_without_torch(*args)
-    assert proc.returncode == 0, proc.stderr
+    ran = run_without_torch("toyemerge.figures", *args)
+    assert ran.status == 0, ran.err
     after = (exp / "results.csv").read_text()
     assert after.startswith(before.splitlines()[0])
     assert ",subset_accuracy,4," in after and ",subset_accuracy,4," not in before
@@ -93,20 +97,19 @@ def test_figures_rescores_without_torch_and_without_training(trained):
     assert (exp / "emergence.csv").is_file() and (exp / "curves.csv").is_file()
 
 
-def test_no_experiment_is_one_clear_error(tmp_path):
-    proc = run_cli("toyemerge.train", f"store={tmp_path}", f"hydra.run.dir={tmp_path}/logs", check=False)
-    assert proc.returncode != 0
-    assert "+exp=" in proc.stderr and "mnist" in proc.stderr
+def test_no_experiment_is_one_clear_error(tmp_path, cli):
+    ran = cli("toyemerge.train", f"store={tmp_path}", f"hydra.run.dir={tmp_path}/logs")
+    assert ran.status == 2 and ran.err.count("\n") == 1  # one line
+    assert "+exp=" in ran.err and "mnist" in ran.err
 
 
-def test_unknown_experiment_is_refused(tmp_path):
-    proc = run_cli("toyemerge.train", "+exp=nope", f"store={tmp_path}", f"hydra.run.dir={tmp_path}/logs", check=False)
-    assert proc.returncode != 0 and "nope" in proc.stderr
+def test_unknown_experiment_is_refused(tmp_path, cli):
+    ran = cli("toyemerge.train", "+exp=nope", f"store={tmp_path}", f"hydra.run.dir={tmp_path}/logs")
+    assert ran.status == 1 and "nope" in ran.err  # Hydra's own error (toyemerge.errors: status 1)
 
 
 @pytest.mark.parametrize("bad", ["0", "-2"])
-def test_bad_scale_is_refused_before_training(tmp_path, tiny_mnist_root, bad):
-    proc = run_cli("toyemerge.train", *overrides(tmp_path, tiny_mnist_root, f"scale={bad}"), check=False)
-    assert proc.returncode == 2 and f"scale = {bad} is not allowed" in proc.stderr
-    store = tmp_path / "runs"
-    assert not store.exists() or not [p for p in store.iterdir() if not p.name.startswith(".")]
+def test_bad_scale_is_refused_before_training(tmp_path, tiny_mnist_root, cli, bad):
+    ran = cli("toyemerge.train", *overrides(tmp_path, tiny_mnist_root, f"scale={bad}"))
+    assert ran.status == 2 and ran.err.count("\n") == 1 and f"scale = {bad} is not allowed" in ran.err
+    assert run_dirs(tmp_path / "runs") == []

@@ -9,8 +9,7 @@ import os
 import numpy as np
 import pytest
 
-from tests.conftest import REPO, run_cli
-from tests.synthetic_family import write_classifier_export
+from tests.helpers import REPO, run_in_subprocess, write_classifier_export
 from toyemerge.analysis.scores import emergence_score, seed_mean_curve
 from toyemerge.explorer import browser, page
 from toyemerge.folder import completed_runs, load_outputs
@@ -78,13 +77,16 @@ def family_outputs(exp_dir):
 
 @pytest.fixture(scope="module")
 def synthetic_page(tmp_path_factory):
+    """The page `toyemerge.explore` writes (and its screenshot) for a simulated family's export. In its
+    own process: the screenshot starts a browser, and playwright allows one per thread (`chromium` holds it)."""
     root = tmp_path_factory.mktemp("explore")
     write_classifier_export(root / "mnist", n=300)
-    run_cli("toyemerge.explore", "+exp=mnist", f"paths.experiments={root}", "explore.bootstrap_resamples=50",
-            f"explore.screenshot={root / 'shot.png'}")
+    run_in_subprocess("toyemerge.explore", "+exp=mnist", f"paths.experiments={root}", "explore.bootstrap_resamples=50",
+                      f"explore.screenshot={root / 'shot.png'}", f"hydra.run.dir={root / 'logs'}")
     return root
 
 
+@pytest.mark.slow
 def test_synthetic_page_slider_redraws_the_python_values(chromium, synthetic_page):
     html = synthetic_page / "mnist" / "explorer.html"
     x, outputs = family_outputs(synthetic_page / "mnist")

@@ -5,11 +5,11 @@ import re
 import numpy as np
 import pytest
 
-from tests.conftest import run_cli, run_without_torch
-from tests.synthetic_family import (
+from tests.helpers import (
     SCALES,
     classifier_family,
     reconstruction_outputs,
+    run_without_torch,
     sequence_outputs,
     true_accuracy,
     write_classifier_export,
@@ -123,16 +123,16 @@ def test_embedded_data_cannot_break_out_of_the_page(classifier_page):
 
 def test_cli_writes_the_page_from_an_export_without_torch(tmp_path):
     write_classifier_export(tmp_path / "mnist", n=300)
-    proc = run_without_torch("toyemerge.explore", "+exp=mnist", f"paths.experiments={tmp_path}",
-                             "explore.bootstrap_resamples=50")
-    assert proc.returncode == 0, proc.stderr
+    ran = run_without_torch("toyemerge.explore", "+exp=mnist", f"paths.experiments={tmp_path}",
+                            "explore.bootstrap_resamples=50", f"hydra.run.dir={tmp_path / 'logs'}")
+    assert ran.status == 0, ran.err
     html = (tmp_path / "mnist" / "explorer.html").read_text()
     assert 'accuracy' in html and html.count("<script>") == 1 and len(html) < 2_000_000
 
 
-def test_experiment_without_export_is_one_clear_error(tmp_path):
-    proc = run_cli("toyemerge.explore", "+exp=cifar100", f"paths.experiments={tmp_path}", check=False)
-    assert proc.returncode != 0
-    message = proc.stderr.strip().splitlines()
+def test_experiment_without_export_is_one_clear_error(tmp_path, cli):
+    ran = cli("toyemerge.explore", "+exp=cifar100", f"paths.experiments={tmp_path}")
+    assert ran.status == 2
+    message = ran.err.strip().splitlines()
     assert len(message) == 1 and message[0].startswith("error: ") and "holds no exported runs" in message[0]
-    assert "python -m toyemerge.train +exp=cifar100" in message[0] and "Traceback" not in proc.stderr
+    assert "python -m toyemerge.train +exp=cifar100" in message[0] and "Traceback" not in ran.err

@@ -1,24 +1,22 @@
 """Seed-batched training (vmap over the seeds of one scale) equals the plain path and stays deterministic."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
 from omegaconf import OmegaConf
 
-from tests.conftest import compose_config
-from tests.test_determinism import config
+from tests.helpers import read_csv, tiny_family, tiny_training_config
 from toyemerge.models import build_model
 from toyemerge.training.fit import fit, seed_everything
 from toyemerge.training.fit_seeds import fit_seeds
 from toyemerge.training.tasks import make_task
 
 SEEDS = (0, 1, 2)
+LENET = {"name": "lenet", "width": 4, "reference_width": 42}
 
-
-@pytest.fixture(autouse=True)
-def repo_cwd(monkeypatch):
-    from tests.conftest import REPO
-    monkeypatch.chdir(REPO)
+pytestmark = pytest.mark.usefixtures("repo_cwd")
 
 
 def seeded(model_cfg, seed, channels_last=False):
@@ -42,11 +40,8 @@ def train_batched(task, cfg, model_cfg, channels_last=False):
     return [task.predict(model) for model in models], stats
 
 
-LENET = {"name": "lenet", "width": 4, "reference_width": 42}
-
-
 def test_batched_seeds_match_plain_training(tiny_mnist_root):
-    cfg = config(tiny_mnist_root, lr=3e-3, schedule="onecycle")
+    cfg = tiny_training_config(tiny_mnist_root, "train.lr=3e-3", "train.schedule=onecycle")
     task = make_task(cfg, torch.device("cpu"))
     plain = train_plain(task, cfg, LENET)
     batched, stats = train_batched(task, cfg, LENET)
@@ -54,11 +49,11 @@ def test_batched_seeds_match_plain_training(tiny_mnist_root):
         np.testing.assert_allclose(a["p_target"], b["p_target"], rtol=1e-3, atol=1e-4)
         assert (a["pred"] == b["pred"]).mean() >= 0.99
     assert not np.allclose(batched[0]["p_target"], batched[1]["p_target"])  # seeds stayed distinct
-    assert all(s["batched_seeds"] == 3 and s["steps"] == 8 for s in stats)
+    assert [(s["batched_seeds"], s["steps"]) for s in stats] == [(3, 8)] * len(SEEDS)
 
 
 def test_batched_seeds_are_deterministic_on_cpu(tiny_mnist_root):
-    cfg = config(tiny_mnist_root)
+    cfg = tiny_training_config(tiny_mnist_root)
     task = make_task(cfg, torch.device("cpu"))
     first, _ = train_batched(task, cfg, LENET, channels_last=True)
     second, _ = train_batched(task, cfg, LENET, channels_last=True)
@@ -68,8 +63,7 @@ def test_batched_seeds_are_deterministic_on_cpu(tiny_mnist_root):
 
 
 def test_autoencoder_seeds_batch_too(tiny_mnist_root):
-    cfg = compose_config("+exp=mnist_autoencoder", f"data.root={tiny_mnist_root}", "train.epochs=1",
-                         "train.batch_size=64")
+    cfg = tiny_training_config(tiny_mnist_root, exp="mnist_autoencoder")
     task = make_task(cfg, torch.device("cpu"))
     model_cfg = {**OmegaConf.to_container(cfg.model), "n_hidden": 8}
     plain = train_plain(task, cfg, model_cfg)
@@ -93,7 +87,7 @@ class PoisonedSeed:
 
 
 def test_a_diverging_seed_fails_alone(tiny_mnist_root):
-    cfg = config(tiny_mnist_root)
+    cfg = tiny_training_config(tiny_mnist_root)
     task = make_task(cfg, torch.device("cpu"))
     healthy, _ = train_batched(task, cfg, LENET)
     models, generators = zip(*(seeded(LENET, seed) for seed in SEEDS), strict=True)
@@ -104,18 +98,12 @@ def test_a_diverging_seed_fails_alone(tiny_mnist_root):
         np.testing.assert_array_equal(task.predict(models[index])["p_target"], healthy[index]["p_target"])
 
 
-def test_the_sweep_trains_seed_groups_and_saves_every_run(tiny_mnist_root, tmp_path):
-    """`compute.batch_seeds=true` through the real CLI: one vmapped group per scale, one saved run per seed."""
-    import json
-
-    from tests.conftest import run_cli
-    from tests.test_end_to_end import read
-
-    run_cli("toyemerge.train", "+exp=mnist", f"data.root={tiny_mnist_root}", f"store={tmp_path / 'runs'}",
-            f"paths.experiments={tmp_path / 'experiments'}", f"paths.figures={tmp_path / 'figures'}",
-            f"hydra.run.dir={tmp_path / 'logs'}", "family.scales=[1,2]", "seeds=[0,1]", "train.epochs=1",
-            "compute.batch_seeds=true", "analysis.enabled=false")
-    runs = read(tmp_path / "experiments" / "mnist" / "runs.csv")
+def test_the_sweep_trains_seed_groups_and_saves_every_run(tiny_mnist_root, tmp_path, cli):
+    """`compute.batch_seeds=true` through the command: one vmapped group per scale, one saved run per seed."""
+    ran = cli("toyemerge.train", *tiny_family(tmp_path, tiny_mnist_root, "seeds=[0,1]", "compute.batch_seeds=true",
+                                              "analysis.enabled=false"))
+    assert ran.status == 0, ran.err
+    runs = read_csv(tmp_path / "experiments" / "mnist" / "runs.csv")
     assert {(r["width"], r["seed"], r["status"]) for r in runs} == {
         (w, s, "complete") for w in ("1", "2") for s in ("0", "1")}
     metrics = [json.loads(p.read_text()) for p in (tmp_path / "runs").glob("*/metrics.json")]

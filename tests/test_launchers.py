@@ -4,41 +4,37 @@ The joblib and submitit_local launchers run for real on tiny synthetic data; the
 are checked as composed configs (no cluster here; Ray only where its launcher is installed).
 """
 
-import csv
 import shutil
-import subprocess
-import sys
 
 import pytest
-from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from tests.conftest import REPO, compose_config, make_tiny_mnist_root, run_cli
-from toyemerge.config import CONF_DIR
-from toyemerge.launch import ExportAfterSweep, register_resolvers, sweep_values
+from tests.helpers import (
+    compose,
+    compose_with_hydra,
+    read_csv,
+    run_dirs,
+    run_in_subprocess,
+    run_without_torch,
+    tiny_family,
+    write_tiny_mnist,
+)
+from toyemerge.launch import ExportAfterSweep, sweep_values
 from toyemerge.store import RunStore
 
-FIGURES = list(compose_config("+exp=mnist").figures)
-MNIST_SCALES = compose_config("+exp=mnist").family.scales
+FIGURES = list(compose("+exp=mnist").figures)
+MNIST_SCALES = compose("+exp=mnist").family.scales
 
 
-def tiny(tmp_path, data_root, *extra, seeds="[0,1]"):
-    """A family of 2 scales × `seeds` MNIST LeNets on synthetic data, every output under tmp_path."""
-    return ["+exp=mnist", f"data.root={data_root}", "data.allow_download=false", f"store={tmp_path / 'runs'}",
-            f"paths.experiments={tmp_path / 'experiments'}", f"paths.figures={tmp_path / 'figures'}",
-            "family.scales=[1,21]", f"seeds={seeds}", "train.epochs=1", "train.batch_size=64",
-            "metrics.subset_k=[1,2,3]", "analysis.enabled=false", f"hydra.sweep.dir={tmp_path / 'logs'}", *extra]
-
-
-def read(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
+def tiny(tmp_path, data_root, *extra):
+    """A family of 2 widths × 2 seeds of MNIST LeNets on synthetic data, every output (and the sweep's
+    logs) under tmp_path."""
+    return tiny_family(tmp_path, data_root, "family.scales=[1,21]", "seeds=[0,1]", "metrics.subset_k=[1,2,3]",
+                       "analysis.enabled=false", f"hydra.sweep.dir={tmp_path / 'logs'}", *extra)
 
 
 def compose_preset(name, *overrides):
-    register_resolvers()
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        return compose("config", overrides=["+exp=mnist", f"+launch={name}", *overrides], return_hydra_config=True)
+    return compose_with_hydra("+exp=mnist", f"+launch={name}", *overrides)
 
 
 def test_sweep_values_is_hydra_sweep_syntax():
@@ -78,11 +74,13 @@ def test_the_callback_exports_only_after_train_jobs_that_skipped_their_export(mo
     calls = []
     monkeypatch.setattr("toyemerge.export.export_and_rebuild", lambda cfg: calls.append(cfg))
 
-    def end(job, **values):
-        config = OmegaConf.create({"experiment": "mnist", "export": False, **values, "hydra": {"job": {"name": job}}})
-        ExportAfterSweep().on_multirun_end(config)
+    def end(job, *overrides, experiment="+exp=mnist"):
+        """The end of a sweep `python -m toyemerge.<job> +exp=mnist +launch=joblib <overrides>`."""
+        chosen = [experiment] if experiment else []
+        ExportAfterSweep().on_multirun_end(compose_with_hydra(*chosen, "+launch=joblib", f"hydra.job.name={job}",
+                                                              *overrides))
 
-    end("train", export=True)  # every job exported itself
+    end("train", "export=true")  # every job exported itself
     end("figures")  # another entry point's sweep
     end("train", experiment=None)  # +exp=a,b: no single experiment to export
     assert calls == []
@@ -91,6 +89,8 @@ def test_the_callback_exports_only_after_train_jobs_that_skipped_their_export(mo
 
 
 def test_a_preset_without_an_experiment_is_one_clear_message(capsys):
+    # What Hydra hands the callback, and no more: the whole config of +exp=mnist +launch=slurm would run
+    # the export's checks, which need the data.
     config = OmegaConf.create({"experiment": None, "hydra": {"runtime": {"choices": {"launch": "slurm"}}}})
     with pytest.raises(SystemExit) as err:
         ExportAfterSweep().on_multirun_start(config)
@@ -102,27 +102,28 @@ def test_a_preset_without_an_experiment_is_one_clear_message(capsys):
 
 @pytest.fixture(scope="module")
 def joblib_sweep(tmp_path_factory):
-    """The README's command on a tiny family: +launch=joblib, 2 processes (35-45 s here, hence `slow`).
+    """The README's command on a tiny family: +launch=joblib, 2 processes (about 15 s here, hence `slow`).
 
     Returns (tmp folder, log)."""
     tmp_path = tmp_path_factory.mktemp("joblib")
-    data = make_tiny_mnist_root(tmp_path)
-    proc = run_cli("toyemerge.train", *tiny(tmp_path, data, "+launch=joblib", "hydra.launcher.n_jobs=2"))
-    return tmp_path, proc.stdout + proc.stderr
+    data = write_tiny_mnist(tmp_path)
+    ran = run_in_subprocess("toyemerge.train", *tiny(tmp_path, data, "+launch=joblib", "hydra.launcher.n_jobs=2"))
+    return tmp_path, ran.out + ran.err
 
 
 def assert_family_exported(tmp_path, pairs):
     """Each (width, seed) trained exactly once into the store and exported with tables and figures."""
     store = RunStore(tmp_path / "runs")
-    run_dirs = [p for p in store.root.iterdir() if not p.name.startswith(".")]
-    assert sorted(p.name.split("-")[1:3] for p in run_dirs) == sorted([f"width{w}", f"s{s}"] for w, s in pairs)
-    assert all(store.status(p.name) == "complete" for p in run_dirs)
+    runs_in_store = run_dirs(store.root)
+    assert sorted(p.name.split("-")[1:3] for p in runs_in_store) == sorted([f"width{w}", f"s{s}"] for w, s in pairs)
+    assert all(store.status(p.name) == "complete" for p in runs_in_store)
     assert not list(store.root.glob(".tmp-*"))
     exp = tmp_path / "experiments" / "mnist"
-    runs = read(exp / "runs.csv")
+    runs = read_csv(exp / "runs.csv")
     assert sorted((int(r["width"]), int(r["seed"])) for r in runs) == sorted(pairs)
-    assert {r["status"] for r in runs} == {"complete"} and {r["run_id"] for r in runs} == {p.name for p in run_dirs}
-    assert len(read(exp / "results.csv")) == len(pairs) * (4 + 2 * 3)  # 4 smooth metrics; 2 sharp ones × K = 1..3
+    assert {r["status"] for r in runs} == {"complete"}
+    assert {r["run_id"] for r in runs} == {p.name for p in runs_in_store}
+    assert len(read_csv(exp / "results.csv")) == len(pairs) * (4 + 2 * 3)  # 4 smooth metrics; 2 sharp ones × K = 1..3
     for name in FIGURES:
         for suffix in (".png", ".pdf"):
             assert (tmp_path / "figures" / f"mnist_{name}{suffix}").stat().st_size > 1000
@@ -146,37 +147,33 @@ def test_export_entry_point_exports_from_the_store_and_names_what_is_missing(job
     source, _ = joblib_sweep
     shutil.copytree(source / "runs", tmp_path / "runs")
     store = RunStore(tmp_path / "runs")
-    by_name = {p.name.split("-")[1] + "-" + p.name.split("-")[2]: p.name for p in store.root.iterdir()
-               if not p.name.startswith(".")}
+    by_name = {p.name.split("-")[1] + "-" + p.name.split("-")[2]: p.name for p in run_dirs(store.root)}
     shutil.rmtree(store.path(by_name["width21-s1"]))
     config = store.load_config(by_name["width1-s1"])
     shutil.rmtree(store.path(by_name["width1-s1"]))
     store.save_failed(by_name["width1-s1"], config, "loss became nan at epoch 1, step 3", {"n_params": 141})
 
-    code = ("import sys, runpy; sys.argv = sys.argv[1:]; "
-            "runpy.run_module('toyemerge.export', run_name='__main__'); "
-            "assert 'torch' not in sys.modules, 'export imported torch'")
     args = [a for a in tiny(tmp_path, "unused") if not a.startswith("hydra.sweep")]
-    args.append(f"hydra.run.dir={tmp_path / 'log'}")
-    proc = subprocess.run([sys.executable, "-c", code, "export", *args], cwd=REPO, capture_output=True, text=True)
-    log = proc.stdout + proc.stderr
-    assert proc.returncode == 0, log
+    ran = run_without_torch("toyemerge.export", *args)
+    log = ran.out + ran.err
+    assert ran.status == 0, log
     assert "1 runs not trained yet: width=21 seed=1" in log
     assert "1 runs failed (retry_failed=true trains them again): width=1 seed=1" in log
-    runs = {(r["width"], r["seed"]): r["status"] for r in read(tmp_path / "experiments/mnist/runs.csv")}
+    runs = {(r["width"], r["seed"]): r["status"] for r in read_csv(tmp_path / "experiments/mnist/runs.csv")}
     assert runs == {("1", "0"): "complete", ("21", "0"): "complete", ("1", "1"): "failed"}
     assert (tmp_path / "figures" / "mnist_accuracy.png").is_file()
 
 
+@pytest.mark.slow
 def test_submitit_job_from_plain_overrides_then_one_export_naming_the_run_not_swept(tmp_path):
     """The SLURM launcher's code path (pickled job, separate process) on this machine, overrides by hand."""
-    data = make_tiny_mnist_root(tmp_path)
-    proc = run_cli("toyemerge.train", "-m", *tiny(tmp_path, data, "hydra/launcher=submitit_local", "scale=1",
-                                                  "seed=0", "export=false", seeds="[0]"))
-    log = proc.stdout + proc.stderr
+    data = write_tiny_mnist(tmp_path)
+    ran = run_in_subprocess("toyemerge.train", "-m", *tiny(tmp_path, data, "hydra/launcher=submitit_local", "scale=1",
+                                                           "seed=0", "export=false", "seeds=[0]"))
+    log = ran.out + ran.err
     assert log.count("exported to") == 1
     assert "1 runs not trained yet: width=21 seed=0" in log
-    runs = read(tmp_path / "experiments/mnist/runs.csv")
+    runs = read_csv(tmp_path / "experiments/mnist/runs.csv")
     assert [(r["width"], r["seed"], r["status"]) for r in runs] == [("1", "0", "complete")]
     assert RunStore(tmp_path / "runs").status(runs[0]["run_id"]) == "complete"
     job_out = list((tmp_path / "logs" / ".submitit").glob("*/*_0_log.out"))

@@ -2,30 +2,30 @@
 
 from omegaconf import OmegaConf
 
-from tests.conftest import compose_config, run_cli
-from tests.test_end_to_end import read
+from tests.helpers import compose, outputs_in, read_csv
 from toyemerge.config import CONF_DIR
 
 
 def test_lesson_preset_is_a_delta_of_the_mnist_experiment():
-    preset = OmegaConf.load(CONF_DIR / "preset/lesson.yaml")
-    lesson, mnist = compose_config("+exp=mnist", "+preset=lesson"), compose_config("+exp=mnist")
+    preset = OmegaConf.load(CONF_DIR / "preset/lesson.yaml")  # the file itself: which keys it sets
+    lesson, mnist = compose("+exp=mnist", "+preset=lesson"), compose("+exp=mnist")
     assert lesson.experiment == "mnist_lesson" != mnist.experiment
     assert set(lesson.family.scales) < set(mnist.family.scales)  # sizes of the full family, fewer of them
     assert "model" not in preset and "metrics" not in preset  # the same models and metrics as the full run
     assert lesson.model == mnist.model and lesson.metrics == mnist.metrics
 
 
-def test_lesson_trains_and_exports_under_its_own_name(tiny_mnist_root, tmp_path):
-    run_cli("toyemerge.train", "+exp=mnist", "+preset=lesson", f"data.root={tiny_mnist_root}",
-            f"store={tmp_path / 'runs'}", f"paths.experiments={tmp_path / 'experiments'}",
-            f"paths.figures={tmp_path / 'figures'}", f"hydra.run.dir={tmp_path / 'logs'}",
-            "family.scales=[1,2,42]", "analysis.bootstrap_resamples=50")
-    runs = read(tmp_path / "experiments" / "mnist_lesson" / "runs.csv")
+def test_lesson_trains_and_exports_under_its_own_name(tiny_mnist_root, tmp_path, cli):
+    # Only where the data are and where outputs go, and fewer scales: the preset's own seeds and epochs.
+    lesson = ["+exp=mnist", "+preset=lesson", *outputs_in(tmp_path)]
+    ran = cli("toyemerge.train", *lesson, f"data.root={tiny_mnist_root}", "family.scales=[1,2,42]",
+              "analysis.bootstrap_resamples=50")
+    assert ran.status == 0, ran.err
+    runs = read_csv(tmp_path / "experiments" / "mnist_lesson" / "runs.csv")
     assert {(r["width"], r["seed"]) for r in runs} == {(w, s) for w in ("1", "2", "42") for s in ("0", "1")}
     assert {r["exp"] for r in runs} == {"mnist_lesson"}
     assert not (tmp_path / "experiments" / "mnist").exists()
     assert (tmp_path / "figures" / "mnist_lesson_subset_accuracy.png").is_file()
-    run_cli("toyemerge.explore", "+exp=mnist", "+preset=lesson", f"paths.experiments={tmp_path / 'experiments'}",
-            f"hydra.run.dir={tmp_path / 'logs'}")
+    ran = cli("toyemerge.explore", *lesson)
+    assert ran.status == 0, ran.err
     assert (tmp_path / "experiments" / "mnist_lesson" / "explorer.html").is_file()

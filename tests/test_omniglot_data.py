@@ -2,38 +2,11 @@
 
 import numpy as np
 import pytest
-from PIL import Image
 
-from toyemerge.data import MissingDataError, data_root, load_dataset
+from tests.helpers import omniglot_drawing, write_raw_omniglot
+from toyemerge.data import MissingDataError, load_dataset
 from toyemerge.data.omniglot import FILENAME, area_weights, downsample, load_omniglot
 from toyemerge.data.prepared import BadDataError
-
-# Two tiny splits: alphabet → {character folder: global char_id}; drawers 1-3 per character.
-LAYOUT = {
-    "background": {"Beta_(b)": {"character02": 3, "character01": 2}, "Alpha": {"character01": 1}},
-    "evaluation": {"Gamma": {"character01": 4}},
-}
-DRAWERS = (1, 2, 3)
-
-
-def drawing(char_id: int, drawer: int) -> np.ndarray:
-    """A 105×105 0/1 image (1 = background) that encodes its char_id and drawer: a bar and a dot."""
-    x = np.ones((105, 105), np.uint8)
-    x[10 * char_id: 10 * char_id + 5, 5:100] = 0
-    x[90:95, 20 * (drawer % 5): 20 * (drawer % 5) + 5] = 0
-    return x
-
-
-def write_raw_omniglot(base, layout=LAYOUT, drawers=DRAWERS) -> None:
-    """images_<split>/<alphabet>/<character>/<NNNN_DD>.png as the official zips unpack, 1-bit PNGs."""
-    for split, alphabets in layout.items():
-        for alphabet, characters in alphabets.items():
-            for character, char_id in characters.items():
-                folder = base / f"images_{split}" / alphabet / character
-                folder.mkdir(parents=True)
-                for drawer in drawers:
-                    image = Image.fromarray(drawing(char_id, drawer) * 255).convert("1")
-                    image.save(folder / f"{char_id:04d}_{drawer:02d}.png")
 
 
 @pytest.mark.parametrize("sub", [".", "omniglot-py"])
@@ -51,7 +24,7 @@ def test_png_folders_convert_to_the_prepared_layout(tmp_path, sub):
     assert d["image_names_background"][3] == "Beta_(b)/character01/0002_01.png"
     assert d["x_background"].shape == (9, 105, 105) and d["x_background"].dtype == np.uint8
     for i in range(9):  # every image is the drawing its labels say
-        expected = drawing(d["char_id_background"][i], d["drawer_background"][i])
+        expected = omniglot_drawing(d["char_id_background"][i], d["drawer_background"][i])
         np.testing.assert_array_equal(d["x_background"][i], expected)
     assert d["char_id_evaluation"].tolist() == [4, 4, 4] and d["y_evaluation"].dtype == np.int64
     assert (tmp_path / FILENAME).is_file()  # prepared once; read back identically
@@ -108,18 +81,3 @@ def test_downsample_is_the_area_average_of_the_ink():
 def test_downsample_refuses_images_that_are_not_0_1():
     with pytest.raises(ValueError, match="0/1"):
         downsample(np.full((1, 105, 105), 255, np.uint8), 28)
-
-
-@pytest.mark.real_data
-def test_real_omniglot_matches_its_documented_figures():
-    if not (data_root() / FILENAME).is_file():
-        pytest.skip(f"no real {FILENAME} under {data_root()} (set TOYEMERGE_DATA)")
-    d = load_dataset("omniglot", allow_download=False)
-    assert d["x_background"].shape == (19280, 105, 105) and d["x_evaluation"].shape == (13180, 105, 105)
-    assert len(d["character_names_background"]) == 964 and len(d["character_names_evaluation"]) == 659
-    for split in ("background", "evaluation"):
-        assert (np.bincount(d[f"y_{split}"]) == 20).all()
-        assert sorted(set(d[f"drawer_{split}"].tolist())) == list(range(1, 21))
-    ids = np.concatenate([d["char_id_background"], d["char_id_evaluation"]])
-    assert sorted(set(ids.tolist())) == list(range(1, 1624))
-    assert 0.90 < d["x_background"].mean() < 0.94  # about 92% of pixels are background

@@ -1,6 +1,5 @@
 """Sweeps that survive kills, share a store, and meet each user mistake with one clear message."""
 
-import csv
 import errno
 import subprocess
 import sys
@@ -8,41 +7,25 @@ import textwrap
 
 import numpy as np
 import pytest
-from hydra import compose, initialize_config_dir
 
 import toyemerge.config
 import toyemerge.store
 import toyemerge.train
 import toyemerge.training.sweep
 from devtools import chaos
-from tests.conftest import REPO, make_tiny_mnist_root, run_cli
-from toyemerge.config import CONF_DIR
+from tests.helpers import REPO, compose, read_csv, run_dirs, tiny_family, write_tiny_mnist
 from toyemerge.errors import user_errors
 from toyemerge.store import RunStore
 from toyemerge.training.fit import NonFiniteLossError
 
 
 def sweep_overrides(tmp_path, data_root, *extra):
-    return ["+exp=mnist", f"data.root={data_root}", "data.allow_download=false", f"store={tmp_path / 'runs'}",
-            f"paths.experiments={tmp_path / 'experiments'}", f"paths.figures={tmp_path / 'figures'}",
-            "family.scales=[1,21]", "seeds=[0]", "train.epochs=1", "train.batch_size=64",
-            "metrics.subset_k=[1,2]", f"hydra.run.dir={tmp_path / 'logs'}", *extra]
+    """Widths 1 and 21 (11,418 parameters), seed 0: a tiny family whose larger run can be made to diverge."""
+    return tiny_family(tmp_path, data_root, "family.scales=[1,21]", *extra)
 
 
 def compose_cfg(tmp_path, data_root, *extra):
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        return compose("config", overrides=sweep_overrides(tmp_path, data_root, *extra))
-
-
-def run_dirs(tmp_path):
-    """Run folders in the store (dot-folders such as .locks and .hydra are not runs)."""
-    store = tmp_path / "runs"
-    return [p for p in store.iterdir() if not p.name.startswith(".")] if store.is_dir() else []
-
-
-def read_csv(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
+    return compose(*sweep_overrides(tmp_path, data_root, *extra))
 
 
 @pytest.fixture
@@ -63,7 +46,7 @@ def diverge_at(monkeypatch):
 
 
 def test_diverged_run_is_recorded_the_sweep_goes_on_and_figures_mark_it(tmp_path, diverge_at):
-    data = make_tiny_mnist_root(tmp_path)
+    data = write_tiny_mnist(tmp_path)
     calls = diverge_at("width=21 seed=0")
     toyemerge.train.run(compose_cfg(tmp_path, data))
     runs = read_csv(tmp_path / "experiments/mnist/runs.csv")
@@ -84,7 +67,7 @@ def test_diverged_run_is_recorded_the_sweep_goes_on_and_figures_mark_it(tmp_path
 
 
 def test_no_space_left_leaves_no_run_and_says_so(tmp_path, monkeypatch, capsys):
-    data = make_tiny_mnist_root(tmp_path)
+    data = write_tiny_mnist(tmp_path)
 
     def full_disk(path, data):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
@@ -93,12 +76,12 @@ def test_no_space_left_leaves_no_run_and_says_so(tmp_path, monkeypatch, capsys):
         toyemerge.train.run(compose_cfg(tmp_path, data))
     message = capsys.readouterr().err
     assert err.value.code == 2 and "No space left on device" in message and "disk is full" in message
-    assert run_dirs(tmp_path) == []
+    assert run_dirs(tmp_path / "runs") == []
     assert not any(p.name.startswith(".tmp-") for p in (tmp_path / "runs").iterdir())
 
 
 def test_read_only_output_folder_fails_before_training(tmp_path, monkeypatch, diverge_at, capsys):
-    data = make_tiny_mnist_root(tmp_path)
+    data = write_tiny_mnist(tmp_path)
     calls = diverge_at("never")
 
     def read_only(*args, **kwargs):
@@ -108,11 +91,12 @@ def test_read_only_output_folder_fails_before_training(tmp_path, monkeypatch, di
         toyemerge.train.run(compose_cfg(tmp_path, data))
     message = capsys.readouterr().err
     assert err.value.code == 2 and "cannot write to" in message and "Read-only file system" in message
-    assert calls == [] and run_dirs(tmp_path) == []
+    assert calls == [] and run_dirs(tmp_path / "runs") == []
 
 
+@pytest.mark.slow
 def test_corrupt_run_in_the_store_is_retrained(tmp_path, diverge_at):
-    data = make_tiny_mnist_root(tmp_path)
+    data = write_tiny_mnist(tmp_path)
     calls = diverge_at("never")
     toyemerge.train.run(compose_cfg(tmp_path, data))
     runs = read_csv(tmp_path / "experiments/mnist/runs.csv")
@@ -127,11 +111,11 @@ def test_corrupt_run_in_the_store_is_retrained(tmp_path, diverge_at):
 
 @pytest.mark.parametrize("victim", ["config.json", "metrics.json", "COMPLETE", "FAILED"])
 def test_a_damaged_run_is_named_in_a_warning_and_trained_again(tmp_path, diverge_at, caplog, victim):
-    data = make_tiny_mnist_root(tmp_path)
+    data = write_tiny_mnist(tmp_path)
     calls = diverge_at("width=21" if victim == "FAILED" else "never")
     toyemerge.train.run(compose_cfg(tmp_path, data, "export=false"))
     store = RunStore(tmp_path / "runs")
-    run_dir = next(p for p in run_dirs(tmp_path) if (p / victim).is_file())
+    run_dir = next(p for p in run_dirs(tmp_path / "runs") if (p / victim).is_file())
     (run_dir / victim).write_bytes((run_dir / victim).read_bytes()[:7])  # truncated mid-JSON
     calls.clear()
     with caplog.at_level("WARNING"):
@@ -142,7 +126,7 @@ def test_a_damaged_run_is_named_in_a_warning_and_trained_again(tmp_path, diverge
 
 @pytest.mark.parametrize("case", ["missing", "corrupt", "wrong_dtype", "zero_width", "negative_width",
                                   "non_integer_width", "k_too_large", "store_is_a_file", "corrupt_export"])
-def test_each_mistake_is_one_clear_message_and_an_untouched_store(tmp_path, case):
+def test_each_mistake_is_one_clear_message_and_an_untouched_store(tmp_path, cli, case):
     data = tmp_path / "data"
     data.mkdir()
     extra, expected, module = [], None, "toyemerge.train"
@@ -156,34 +140,31 @@ def test_each_mistake_is_one_clear_message_and_an_untouched_store(tmp_path, case
                  x_test=np.zeros((1, 28, 28), np.uint8), y_test=np.zeros(1, np.int64))
         expected = ["error:", "'x_train' is float64", "expected uint8"]
     elif case in ("zero_width", "negative_width", "non_integer_width"):
-        make_tiny_mnist_root(tmp_path)
+        write_tiny_mnist(tmp_path)
         value = {"zero_width": "0", "negative_width": "-3", "non_integer_width": "2.5"}[case]
         extra, expected = [f"scale={value}"], [f"error: scale = {value} is not allowed", "an integer ≥ 1"]
     elif case == "k_too_large":
-        make_tiny_mnist_root(tmp_path)
+        write_tiny_mnist(tmp_path)
         extra, expected = ["metrics.subset_k=[1,500]"], ["error: K = 500 is larger than the test set (200 examples)"]
     elif case == "store_is_a_file":
-        make_tiny_mnist_root(tmp_path)
+        write_tiny_mnist(tmp_path)
         (tmp_path / "afile").write_text("")
         extra, expected = [f"store={tmp_path / 'afile' / 'runs'}"], ["error: cannot write to", "afile"]
     elif case == "corrupt_export":
-        make_tiny_mnist_root(tmp_path)
-        run_cli("toyemerge.train", *sweep_overrides(tmp_path, data))
+        write_tiny_mnist(tmp_path)
+        assert cli("toyemerge.train", *sweep_overrides(tmp_path, data)).status == 0
         victim = next((tmp_path / "experiments/mnist/outputs").glob("*.npz"))
         victim.write_bytes(b"garbage")
         module, expected = "toyemerge.figures", ["error:", victim.name, "damaged or replaced", "export it again"]
-    before = sorted(p.name for p in run_dirs(tmp_path))
-    overrides = sweep_overrides(tmp_path, data, *extra)
-    if case == "store_is_a_file":
-        overrides = [o for o in overrides if not o.startswith("store=")] + extra
-    proc = run_cli(module, *overrides, check=False)
-    assert proc.returncode == 2
+    before = sorted(p.name for p in run_dirs(tmp_path / "runs"))
+    ran = cli(module, *sweep_overrides(tmp_path, data, *extra))
+    assert ran.status == 2
     for text in expected:
-        assert text in proc.stderr, proc.stderr
-    assert "Traceback" not in proc.stderr
-    assert proc.stderr.count("error:") == 1
+        assert text in ran.err, ran.err
+    assert "Traceback" not in ran.err
+    assert ran.err.count("error:") == 1 and ran.err.count("\n") == 1
     if case != "store_is_a_file":
-        assert sorted(p.name for p in run_dirs(tmp_path)) == before  # nothing half-made was left
+        assert sorted(p.name for p in run_dirs(tmp_path / "runs")) == before  # nothing half-made was left
 
 
 def test_lock_of_a_killed_holder_is_released(tmp_path):
@@ -204,8 +185,9 @@ def test_lock_of_a_killed_holder_is_released(tmp_path):
         assert held  # the kernel released the dead holder's lock
 
 
+@pytest.mark.slow
 def test_two_sweeps_on_one_store_train_each_run_once(tmp_path):
-    data = make_tiny_mnist_root(tmp_path)
+    data = write_tiny_mnist(tmp_path)
     args = sweep_overrides(tmp_path, data, "family.scales=[1,2,4,8]", "seeds=[0,1]")
     procs = [subprocess.Popen([sys.executable, "-m", "toyemerge.train", *args, f"hydra.run.dir={tmp_path}/logs{i}"],
                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -219,6 +201,7 @@ def test_two_sweeps_on_one_store_train_each_run_once(tmp_path):
     assert len(runs) == 8 and all(store.is_complete(r["run_id"]) for r in runs)
 
 
+@pytest.mark.slow
 def test_kill_and_resume_small(tmp_path, capsys):
     assert chaos.main(["--kills", "3", "--damages", "3", "--workdir", str(tmp_path), "--scales", "[1,2]",
                        "--seeds", "[0]"]) == 0

@@ -1,4 +1,5 @@
-"""The rescore CLI: clear errors on malformed input; round-trip of the committed MNIST outputs."""
+"""The rescore CLI (`python -m toyemerge.rescore`, run in-process): clear errors on malformed input;
+round-trip of the committed MNIST outputs."""
 
 import csv
 import math
@@ -6,13 +7,11 @@ import math
 import numpy as np
 import pytest
 
-from tests.conftest import REPO, analysis_settings, run_cli
+from tests.helpers import REPO, analysis_settings, read_csv
 from toyemerge.analysis import tables as report
 from toyemerge.analysis.family import load_family
 from toyemerge.folder import read_results
-from toyemerge.io import read_csv
 from toyemerge.metrics import Classification
-from toyemerge.rescore import cli as rescore
 from toyemerge.rescore import per_example
 
 MNIST = REPO / "experiments" / "mnist"
@@ -41,11 +40,6 @@ def good_rows(sizes=(100, 1000, 10000), n=40, grouped=False):
 HEADER = ["model", "n_params", "example_id", "correct", "p_target"]
 
 
-def run(args, capsys):
-    code = rescore.main([str(a) for a in args])
-    return code, capsys.readouterr()
-
-
 @pytest.mark.parametrize("mutate, message", [
     (lambda h, r: (["model", "n_params", "correct"], [x[:2] + x[3:4] for x in r]), "missing column(s) example_id"),
     (lambda h, r: (h, r[:5] + [["netX", "big", 0, 1, 0.5]] + r[5:]), "line 7: n_params must be a number, got 'big'"),
@@ -58,24 +52,24 @@ def run(args, capsys):
     (lambda h, r: (h, [r[0][:1] + [200] + r[0][2:]] + r[1:]), "has n_params 100 here but 200 earlier"),
     (lambda h, r: (h, []), "no rows"),
 ])
-def test_malformed_input_is_one_clear_error(tmp_path, capsys, mutate, message):
+def test_malformed_input_is_one_clear_error(tmp_path, cli, mutate, message):
     header, rows = mutate(list(HEADER), good_rows())
-    code, out = run([write(tmp_path / "bad.csv", header, rows)], capsys)
-    assert code == 2
-    assert message in out.err and out.err.startswith("rescore: error:")
+    ran = cli("toyemerge.rescore", write(tmp_path / "bad.csv", header, rows))
+    assert ran.status == 2
+    assert message in ran.err and ran.err.startswith("rescore: error:")
     assert not (tmp_path / "bad_analysis").exists()
 
 
-def test_missing_file_and_bad_groups(tmp_path, capsys):
-    code, out = run([tmp_path / "nope.csv"], capsys)
-    assert code == 2 and "no such file" in out.err
+def test_missing_file_and_bad_groups(tmp_path, cli):
+    ran = cli("toyemerge.rescore", tmp_path / "nope.csv")
+    assert ran.status == 2 and "no such file" in ran.err
     rows = good_rows(grouped=True)
     rows = [r for r in rows if r[2] != 0]  # every model's first group is one item short
-    code, out = run([write(tmp_path / "g.csv", HEADER + ["group"], rows)], capsys)
-    assert code == 2 and "groups have different numbers of items" in out.err
+    ran = cli("toyemerge.rescore", write(tmp_path / "g.csv", HEADER + ["group"], rows))
+    assert ran.status == 2 and "groups have different numbers of items" in ran.err
 
 
-def test_grouped_input_is_scored_as_sequences(tmp_path, capsys):
+def test_grouped_input_is_scored_as_sequences(tmp_path):
     path = write(tmp_path / "seq.csv", HEADER + ["group"], good_rows(grouped=True, n=80))
     models, has_p, has_group = per_example.read_outputs_csv(path)
     view, runs = per_example.build_family(models, has_p, has_group, [1, 2, 4, 9], list(range(1, 10)))
@@ -84,18 +78,18 @@ def test_grouped_input_is_scored_as_sequences(tmp_path, capsys):
 
 
 @pytest.mark.skipif(not EXAMPLE.is_file(), reason="examples/mnist_outputs.csv not built yet")
-def test_cli_on_the_documented_example(tmp_path):
-    proc = run_cli("toyemerge.rescore", str(EXAMPLE), "--out", str(tmp_path / "out"), "--resamples", "50",
-                   "--sharpness-max", "20")
-    assert "models" in proc.stdout
-    table = list(csv.DictReader(open(tmp_path / "out" / "emergence.csv")))
+def test_cli_on_the_documented_example(tmp_path, cli):
+    ran = cli("toyemerge.rescore", EXAMPLE, "--out", tmp_path / "out", "--resamples", "50", "--sharpness-max", "20")
+    assert ran.status == 0, ran.err
+    assert "models" in ran.out
+    table = read_csv(tmp_path / "out" / "emergence.csv")
     assert {r["metric"] for r in table} >= {"accuracy", "log_prob", "subset_accuracy", "subset_accuracy_sampled"}
     for fig in ("mirage", "resolution", "sampling", "sharpness_map"):
         assert (tmp_path / "out" / "figures" / f"mnist_outputs_{fig}.png").is_file()
 
 
 @pytest.mark.skipif(not (MNIST / "runs.csv").is_file(), reason="the MNIST export is not committed here")
-def test_rescore_round_trips_the_committed_mnist_outputs(tmp_path, capsys):
+def test_rescore_round_trips_the_committed_mnist_outputs(tmp_path, cli):
     """Seed-0 MNIST outputs → tidy CSV → rescore gives the native analysis's and results.csv's numbers."""
     runs = [r for r in read_csv(MNIST / "runs.csv") if r["seed"] == "0"]
     rows = []
@@ -106,15 +100,15 @@ def test_rescore_round_trips_the_committed_mnist_outputs(tmp_path, capsys):
         pairs = enumerate(zip(correct, p, strict=True))
         rows += [[r["run_id"], r["n_params"], i, c, repr(float(q))] for i, (c, q) in pairs]
     path = write(tmp_path / "mnist.csv", HEADER, rows)
-    code, out = run([path, "--out", tmp_path / "out", "--resamples", "0", "--sharpness-max", "10"], capsys)
-    assert code == 0, out.err
+    ran = cli("toyemerge.rescore", path, "--out", tmp_path / "out", "--resamples", "0", "--sharpness-max", "10")
+    assert ran.status == 0, ran.err
 
     view = Classification([1, 2, 3, 4, 5], list(range(1, 11)))
     native = [run for run in load_family(MNIST, view) if run.seed == 0]
     native_rows = report.curve_rows(native, view, analysis_settings(n_resamples=0))
     expected = {(r["run_id"], r["metric"], r["param"]): r["value"] for r in native_rows if r["metric"] != "brier"}
     got = {(r["run_id"], r["metric"], int(r["param"]) if r["param"] else None): float(r["value"])
-           for r in csv.DictReader(open(tmp_path / "out" / "curves.csv"))}
+           for r in read_csv(tmp_path / "out" / "curves.csv")}
     assert set(got) == set(expected)
     for key, value in expected.items():
         assert got[key] == pytest.approx(value, rel=1e-12, abs=1e-15), key
@@ -143,24 +137,24 @@ GOOD = "model,n_params,example_id,correct\n" + "".join(
     (GOOD.encode(), ["--sharpness-max", "50"], "--sharpness-max asks for K = 50, more examples than each model has"),
     (GOOD.encode(), ["--resamples", "-5"], "--resamples takes an integer ≥ 0"),
 ])
-def test_input_mistakes_are_one_line_and_write_nothing(tmp_path, capsys, content, args, message):
+def test_input_mistakes_are_one_line_and_write_nothing(tmp_path, cli, content, args, message):
     path = tmp_path / "in.csv"
     path.write_bytes(content)
-    code, out = run([path, *args], capsys)
-    assert code == 2 and message in out.err and out.err.count("\n") == 1
+    ran = cli("toyemerge.rescore", path, *args)
+    assert ran.status == 2 and message in ran.err and ran.err.count("\n") == 1
     assert not (tmp_path / "in_analysis").exists()
 
 
-def test_a_spreadsheet_csv_with_a_byte_order_mark_is_read(tmp_path, capsys):
+def test_a_spreadsheet_csv_with_a_byte_order_mark_is_read(tmp_path, cli):
     path = tmp_path / "excel.csv"
     path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
-    code, out = run([path, "--resamples", "0"], capsys)
-    assert code == 0, out.err
+    ran = cli("toyemerge.rescore", path, "--resamples", "0")
+    assert ran.status == 0, ran.err
     assert (tmp_path / "excel_analysis" / "emergence.csv").is_file()
 
 
 @pytest.mark.parametrize("out", ["a file", "unwritable"])
-def test_an_output_folder_that_cannot_be_written_is_one_line(tmp_path, capsys, monkeypatch, out):
+def test_an_output_folder_that_cannot_be_written_is_one_line(tmp_path, cli, monkeypatch, out):
     path = tmp_path / "in.csv"
     path.write_text(GOOD)
     target = tmp_path / "taken"
@@ -172,8 +166,8 @@ def test_an_output_folder_that_cannot_be_written_is_one_line(tmp_path, capsys, m
         def read_only(*args, **kwargs):
             raise PermissionError(30, "Read-only file system")
         monkeypatch.setattr(toyemerge.config.tempfile, "mkstemp", read_only)
-    code, err = run([path, "--out", target, "--resamples", "0"], capsys)
-    assert code == 2 and err.err.count("\n") == 1
-    assert ("is a file; give a folder" if out == "a file" else "Read-only file system") in err.err
+    ran = cli("toyemerge.rescore", path, "--out", target, "--resamples", "0")
+    assert ran.status == 2 and ran.err.count("\n") == 1
+    assert ("is a file; give a folder" if out == "a file" else "Read-only file system") in ran.err
     if out == "a file":
         assert target.read_text() == "keep me"

@@ -7,7 +7,7 @@ import pytest
 
 import toyemerge.data.fingerprint as fingerprint
 from devtools.synthetic import write_synthetic_mnist
-from tests.conftest import compose_config, tiny_family
+from tests.helpers import compose, tiny_family
 from toyemerge.data import dataset_fingerprint, load_dataset
 from toyemerge.data.prepared import BadDataError
 from toyemerge.training.family import run_specs
@@ -19,7 +19,7 @@ def own_cache(tmp_path, monkeypatch):
 
 
 def ids(tmp_path, data_root):
-    return [s.run_id for s in run_specs(compose_config(*tiny_family(tmp_path, data_root)))]
+    return [s.run_id for s in run_specs(compose(*tiny_family(tmp_path, data_root)))]
 
 
 def test_other_data_in_the_same_format_gets_other_run_ids(tmp_path):
@@ -36,7 +36,7 @@ def test_a_store_trained_on_other_data_is_not_served(tmp_path):
 
     a = write_synthetic_mnist(tmp_path / "a", n_train=512, n_test=200, seed=0)
     b = write_synthetic_mnist(tmp_path / "b", n_train=512, n_test=200, seed=1)
-    train_family(compose_config(*tiny_family(tmp_path, a, "export=false")))
+    train_family(compose(*tiny_family(tmp_path, a, "export=false")))
     store = RunStore(tmp_path / "runs")
     assert not any(store.is_complete(run_id) for run_id in ids(tmp_path, b))  # b's family still to train
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from tests.helpers import compose
 from toyemerge.data.omniglot_split import split_by_drawer
 from toyemerge.data.sequences import load_or_make_test_sequences, sample_sequences
 from toyemerge.training.tasks.augment import random_affine
@@ -101,22 +102,17 @@ def test_test_list_is_fixed_saved_and_reused(tmp_path):
 
 
 def test_training_sequence_labels_match_their_images(tmp_path):
-    from omegaconf import OmegaConf
-
     from toyemerge.data.prepared import save_prepared
     from toyemerge.training.tasks.sequence import SequenceTask
 
     arrays = synthetic_omniglot()
     save_prepared(tmp_path / "omniglot.npz", {**arrays, **{f"image_names_{s}": np.array(
         [f"img{i}" for i in range(len(arrays[f"y_{s}"]))]) for s in ("background", "evaluation")}})
-    cfg = OmegaConf.create({
-        "experiment": "omniglot", "paths": {"experiments": str(tmp_path / "exp")},
-        "data": {"name": "omniglot", "root": str(tmp_path), "alphabets": None, "image_size": 8,
-                 "train_drawers": list(range(1, 16)), "test_drawers": [16, 17, 18, 19, 20], "mean": 0.0,
-                 "std": 1.0, "sequence_length": 3, "test_seed": 0, "test_sequences": 40},
-        "model": {"n_classes": 6},
-        "train": {"steps_per_epoch": 4, "eval_batch_size": 16, "augment": {"max_rotation": 0, "max_shift": 0}},
-    })
+    cfg = compose("+exp=omniglot", f"paths.experiments={tmp_path / 'exp'}", f"data.root={tmp_path}",
+                  "data.alphabets=null", "data.image_size=8", f"data.train_drawers={list(range(1, 16))}",
+                  "data.test_drawers=[16,17,18,19,20]", "data.mean=0.0", "data.std=1.0", "data.sequence_length=3",
+                  "data.test_seed=0", "data.test_sequences=40", "model.n_classes=6", "train.steps_per_epoch=4",
+                  "train.eval_batch_size=16", "train.augment.max_rotation=0", "train.augment.max_shift=0")
     task = SequenceTask(cfg, torch.device("cpu"))
     flat = task.x_train.flatten(0, 1)  # (C·15, 1, 8, 8): row c·15 + j is class c, drawer j + 1
     batches = list(task.epoch_batches(10, torch.Generator().manual_seed(0)))

@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-from omegaconf import OmegaConf
 
+from tests.helpers import compose
 from toyemerge.metrics import sequence as m
 from toyemerge.metrics.intervals import binomial_ci
 
@@ -45,7 +45,7 @@ def test_length_outside_the_sequence_is_refused(bad):
 def test_score_rows_and_intervals():
     p_target = np.where(RIGHT, 0.5, 0.25).astype(np.float32)
     outputs = {"target": TARGET, "pred": PRED, "p_target": p_target}
-    cfg = OmegaConf.create({"lengths": [1, 2, 3], "confidence": 0.95})
+    cfg = compose("+exp=omniglot", "metrics.lengths=[1,2,3]").metrics
     rows = m.SequenceLabelling.from_metrics_cfg(cfg).table(outputs, cfg)
     by = {(r["metric"], r["param"]): r for r in rows}
     assert by[("accuracy", None)]["value"] == pytest.approx(8 / 12)
