@@ -88,6 +88,14 @@ def test_a_floor_family_gets_flags_and_no_fitted_numbers(tmp_path, capsys):
     assert (tmp_path / "floor_analysis" / "figures" / "floor_mirage.png").is_file()
 
 
+def test_declared_roles_flag_the_claim_too(tmp_path, capsys):
+    path = write_floor_family(tmp_path / "floor.csv", p_target=True)
+    assert rescore.main([str(path), "--claimed", "exact_match", "--resamples", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "exact_match            emergence score      inf" in out
+    assert "[flat then one jump: score infinite; 11 of 12 sizes at the floor (0)]" in out
+
+
 EXPERIMENTS = sorted(p.parent for p in (REPO / "experiments").glob("*/emergence.csv"))
 
 
