@@ -68,13 +68,13 @@ def fit_power_law(n_params: np.ndarray, loss: np.ndarray) -> PowerLaw:
     log_n, log_loss = np.log(n_params[keep]), np.log(loss[keep])
     if np.ptp(log_loss) < FLAT_LOG_LOSS:
         raise NotFitted(f"no signal: the loss is {float(np.exp(log_loss[0])):.4g} at every fitted size")
-    slope, intercept = np.polyfit(log_n, log_loss, 1)  # starting point only
-    p0 = (slope, -intercept / slope if slope != 0 else float(np.mean(log_n)))
     with warnings.catch_warnings():  # 2 scales fit exactly: no covariance, which is not used anyway
         warnings.simplefilter("ignore", OptimizeWarning)
         try:
+            slope, intercept = np.polyfit(log_n, log_loss, 1)  # starting point only
+            p0 = (slope, -intercept / slope if slope != 0 else float(np.mean(log_n)))
             (alpha, log_c), _ = curve_fit(_log_power_law, log_n, log_loss, p0=p0)
-        except RuntimeError as err:  # scipy: "Optimal parameters not found: ..."
+        except (RuntimeError, ValueError) as err:  # scipy: "Optimal parameters not found: ..."; LinAlgError
             raise NotFitted(f"the fit did not converge ({err})") from None
     if not (np.isfinite(alpha) and np.isfinite(log_c)):
         raise NotFitted("the fit did not converge (non-finite parameters)")

@@ -141,9 +141,9 @@ def _read_models(path: Path, reader: csv.DictReader, numeric: tuple[str, ...] = 
         group = (row["group"] or "").strip() if has_group else ""
         if example_id in model["rows"]:
             raise InputError(f"line {line}: model {name!r} has example_id {example_id!r} twice")
-        extra = tuple(parse_number(row[c], c, line) for c in numeric)
-        extra += tuple(float(_flag(row[c], c, line, " (it is the claimed metric)")) for c in flags)
-        model["rows"][example_id] = (right, p, group, extra)
+        named = tuple(parse_number(row[c], c, line) for c in numeric)
+        named += tuple(float(_flag(row[c], c, line, " (it is the claimed metric)")) for c in flags)
+        model["rows"][example_id] = (right, p, group, named)
     if not models:
         raise InputError(f"{path}: no rows")
     if len(models) < 2:
