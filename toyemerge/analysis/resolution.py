@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from toyemerge.analysis.degenerate import flatness_flag
 from toyemerge.analysis.family import Run
 from toyemerge.analysis.scores import emergence_score, seed_mean_curve
 from toyemerge.metrics.base import Metric
@@ -73,11 +74,11 @@ def subset_size_curves(runs: list[Run], kind, param, sizes: Sequence[int], seed:
 
 
 def resolution_rows(x: np.ndarray, measured: dict[int, np.ndarray]) -> list[dict]:
-    """For each test-set size n: the emergence score of the seed-mean curve measured on n units, and
-    the share of models that read exactly 0 there."""
+    """For each test-set size n: the emergence score of the seed-mean curve measured on n units, the
+    share of models that read exactly 0 there, and the curve's flag if it sits at one value at most sizes."""
     rows = []
     for n, values in measured.items():
         xs, mean, _, _ = seed_spread(x, values)
         rows.append({"n": n, "emergence_score": emergence_score(xs, mean),
-                     "zero_fraction": float(np.mean(values == 0.0))})
+                     "zero_fraction": float(np.mean(values == 0.0)), "flag": flatness_flag(xs, mean)})
     return rows

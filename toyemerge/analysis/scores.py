@@ -8,7 +8,11 @@ Schaeffer et al. (2023, Sec. 4) take it from BIG-bench (Srivastava et al. 2022, 
 with the y_i sorted by model scale x_i. Only the order of the x_i matters, never their values.
 
 BIG-bench's second score, linearity, is not implemented: its exact definition (App. B of
-arXiv 2206.04615) could not be looked up from this machine, and a guess must not carry its name.
+arXiv 2206.04615, or BIG-bench's code) could not be looked up from this machine, and a guess must not
+carry its name. A secondary source restates linearity as the breakthroughness numerator over the
+root-*mean*-square step instead of the root-median-square one; that quantity is computed here under
+a neutral name, `rms_step_score`, as a diagnostic only (it stays finite where breakthroughness is
+infinite), never as BIG-bench's linearity.
 """
 
 from __future__ import annotations
@@ -49,6 +53,32 @@ def emergence_score(x: np.ndarray, y: np.ndarray) -> float:
     if typical_step == 0.0:
         return sign * float("inf")
     return sign * spread / typical_step
+
+
+def rms_step_score(x: np.ndarray, y: np.ndarray) -> float:
+    """The breakthroughness numerator over the root-mean-square step (a diagnostic; see the module docstring):
+
+        RmsStepScore = sign(argmax_i y_i − argmin_i y_i) · (max_i y_i − min_i y_i) / sqrt(mean_i (y_i − y_{i−1})²)
+
+    with the y_i sorted by x_i. NOT BIG-bench's linearity: a secondary source restates linearity this
+    way, and the primary definition (arXiv 2206.04615, App. B) could not be checked. Unlike the
+    median, the mean of the squared steps is 0 only for a flat curve, so the score is finite
+    whenever the curve moves: a curve flat at m − 1 sizes with one jump scores √(m − 1).
+    Fewer than 3 scales or a NaN: NaN; a flat curve: 0; repeated x: an error (as `emergence_score`).
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError(f"x {x.shape} and y {y.shape} must be 1-D and of the same length")
+    if np.unique(x).size != x.size:
+        raise ValueError("repeated scales x: score the seed-mean curve or one seed at a time")
+    if x.size < MIN_SCALES or np.isnan(y).any():
+        return float("nan")
+    y = y[np.argsort(x, kind="stable")]
+    spread = float(y.max() - y.min())
+    if spread == 0.0:
+        return 0.0
+    sign = float(np.sign(int(np.argmax(y)) - int(np.argmin(y))))
+    return sign * spread / float(np.sqrt(np.mean(np.diff(y) ** 2)))
 
 
 def late_gain(x: np.ndarray, y: np.ndarray, split: float) -> float:

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from toyemerge.analysis.degenerate import flatness_flag
 from toyemerge.analysis.family import Run
-from toyemerge.analysis.scores import emergence_scores
+from toyemerge.analysis.scores import emergence_scores, seed_mean_curve
 
 
 def grid(spec) -> list:
@@ -51,7 +52,8 @@ def sweep(runs: list[Run], kind, grid: Sequence, measured: bool = False, seed: i
     values = np.asarray(values_by_run, dtype=float)  # (runs, grid)
     for j, p in enumerate(grid[: values.shape[1]]):
         s = emergence_scores(x, values[:, j], seeds)
-        rows.append({"param": p, "measured": int(measured), **s})
+        flag = flatness_flag(*seed_mean_curve(x, values[:, j]))
+        rows.append({"param": p, "measured": int(measured), **s, "flag": flag})
     return rows
 
 

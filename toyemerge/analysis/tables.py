@@ -3,9 +3,11 @@
     curves.csv     one row per model × metric × parameter: value, bootstrap CI, predicted from the
                    smooth metric, extrapolated, sampling model
     emergence.csv  one row per metric × parameter: emergence scores (seed mean, per seed, every
-                   2nd/3rd/4th scale), late_gain, prediction error and CI coverage
-    sharpness.csv  emergence score of the sharp metric at each sharpness parameter
-    resolution.csv the sharp metric measured on test subsets: score, share read 0
+                   2nd/3rd/4th scale), late_gain, prediction error and CI coverage, the power law
+                   (empty, with the reason in fit_note, when it cannot be fitted), rms_step_score,
+                   and a plain-words flag for a curve held at one value at most sizes
+    sharpness.csv  emergence score of the sharp metric at each sharpness parameter (and its flag)
+    resolution.csv the sharp metric measured on test subsets: score, share read 0 (and its flag)
     bootstrap_ci.json  the bootstrap CIs by outputs sha256 (recomputed on change)
 
 All of it is a function of the saved per-example outputs; nothing retrains, nothing is drawn here
@@ -24,8 +26,10 @@ import numpy as np
 from toyemerge.analysis import prediction, resolution, sampling, sharpness
 from toyemerge.analysis.cache import FILE as CACHE_FILE
 from toyemerge.analysis.cache import CICache
+from toyemerge.analysis.degenerate import flatness_flag
 from toyemerge.analysis.family import Run
-from toyemerge.analysis.scores import emergence_scores, late_gain, seed_mean_curve
+from toyemerge.analysis.prediction import NotFitted
+from toyemerge.analysis.scores import emergence_scores, late_gain, rms_step_score, seed_mean_curve
 from toyemerge.io import write_csv
 from toyemerge.metrics.base import SHARP
 
@@ -36,9 +40,9 @@ CURVE_COLUMNS = ["run_id", "n_params", "seed", "metric", "param", "role", "value
 EMERGENCE_COLUMNS = ["metric", "param", "role", "emergence_score", "score_seed_min", "score_seed_median",
                      "score_seed_max", "score_every_2", "score_every_3", "score_every_4", "late_gain",
                      "pred_mae", "pred_coverage", "extrap_mae", "extrap_coverage",
-                     "fit_alpha", "fit_log_c"]
-SHARPNESS_COLUMNS = ["param", "measured", "mean", "seed_min", "seed_median", "seed_max"]
-RESOLUTION_COLUMNS = ["param", "n", "emergence_score", "zero_fraction"]
+                     "fit_alpha", "fit_log_c", "rms_step_score", "flag", "fit_note"]
+SHARPNESS_COLUMNS = ["param", "measured", "mean", "seed_min", "seed_median", "seed_max", "flag"]
+RESOLUTION_COLUMNS = ["param", "n", "emergence_score", "zero_fraction", "flag"]
 
 
 @dataclass
@@ -98,33 +102,49 @@ def curve_rows(runs: list[Run], kind, settings: Settings, cache_dir: Path | None
     return rows
 
 
+def fit_scales(rows: list[dict], kind, settings: Settings) -> np.ndarray:
+    """The smaller scales the power law is fitted on (NotFitted with fewer than 3 scales)."""
+    x = [r["n_params"] for r in rows if r["metric"] == kind.smooth_name and r["param"] is None]
+    return prediction.split_scales(np.array(x, dtype=float), settings.fit_fraction)[0]
+
+
 def fit_extrapolation(rows: list[dict], kind, settings: Settings) -> tuple[prediction.PowerLaw, np.ndarray]:
-    """The power law ℓ(N) fitted on the smaller scales' smooth metric, and those scales."""
+    """The power law ℓ(N) fitted on the smaller scales' smooth metric, and those scales.
+
+    Raises NotFitted, with the reason, where there is nothing to fit (prediction.fit_power_law)."""
     smooth = [r for r in rows if r["metric"] == kind.smooth_name and r["param"] is None]
     x = np.array([r["n_params"] for r in smooth], dtype=float)
-    fit_scales, _ = prediction.split_scales(x, settings.fit_fraction)
-    in_fit = np.isin(x, fit_scales)
-    loss = kind.loss_from_smooth(np.array([r["value"] for r in smooth]))
-    return prediction.fit_power_law(x[in_fit], loss[in_fit]), fit_scales
+    scales = fit_scales(rows, kind, settings)
+    in_fit = np.isin(x, scales)
+    try:
+        loss = kind.loss_from_smooth(np.array([r["value"] for r in smooth]))
+    except ValueError as err:  # the task kind has no loss model for this smooth metric
+        raise NotFitted(str(err)) from None
+    return prediction.fit_power_law(x[in_fit], loss[in_fit]), scales
 
 
 def _add_extrapolation(rows: list[dict], kind, settings: Settings) -> None:
     """Predict every sharp row from the power law fitted on the smaller half of the scales.
 
-    With fewer than 3 scales (2 to fit, 1 to predict) there is nothing to extrapolate: NaN.
+    Not fitted (fewer than 3 scales, or no signal to fit: prediction.NotFitted): NaN, and in_fit
+    marks the scales the fit would have used (all of them with fewer than 3).
     """
     try:
-        law, fit_scales = fit_extrapolation(rows, kind, settings)
-    except ValueError as err:
+        law, scales = fit_extrapolation(rows, kind, settings)
+    except NotFitted as err:
         log.warning("no extrapolation: %s", err)
+        try:
+            edge = float(fit_scales(rows, kind, settings).max())
+        except NotFitted:
+            edge = float("inf")
         for r in rows:
             if r["role"] == SHARP:
-                r["extrapolated"], r["in_fit"] = float("nan"), 1
+                r["extrapolated"], r["in_fit"] = float("nan"), int(r["n_params"] <= edge)
         return
     for r in rows:
         if r["role"] == SHARP:
             r["extrapolated"] = float(kind.sharp_from_loss(law(np.array([r["n_params"]])), r["param"])[0])
-            r["in_fit"] = int(r["n_params"] <= fit_scales.max())
+            r["in_fit"] = int(r["n_params"] <= scales.max())
 
 
 def emergence_rows(rows: list[dict], kind, settings: Settings) -> list[dict]:
@@ -133,10 +153,13 @@ def emergence_rows(rows: list[dict], kind, settings: Settings) -> list[dict]:
     for r in rows:
         groups[(r["metric"], r["param"])].append(r)
     try:
-        law, fit_scales = fit_extrapolation(rows, kind, settings)
-        split = float(fit_scales.max())  # late_gain: the change above the fitted (smaller) scales
-    except ValueError:
-        law, split = prediction.PowerLaw(float("nan"), float("nan")), None
+        split = float(fit_scales(rows, kind, settings).max())  # late_gain: the change above the fitted scales
+    except NotFitted:
+        split = None
+    try:
+        law, note = fit_extrapolation(rows, kind, settings)[0], ""
+    except NotFitted as err:
+        law, note = prediction.PowerLaw(float("nan"), float("nan")), f"not fitted: {err}"
     out = []
     for (metric, param), group in groups.items():
         x = np.array([r["n_params"] for r in group], dtype=float)
@@ -144,8 +167,11 @@ def emergence_rows(rows: list[dict], kind, settings: Settings) -> list[dict]:
         s = emergence_scores(x, y, np.array([r["seed"] for r in group]))
         row = {"metric": metric, "param": param, "role": group[0]["role"], "emergence_score": s["mean"],
                "score_seed_min": s["seed_min"], "score_seed_median": s["seed_median"], "score_seed_max": s["seed_max"]}
+        xs, mean = seed_mean_curve(x, y)
         if split is not None:
-            row["late_gain"] = late_gain(*seed_mean_curve(x, y), split)
+            row["late_gain"] = late_gain(xs, mean, split)
+        row["rms_step_score"] = rms_step_score(xs, mean)
+        row["flag"] = flatness_flag(xs, mean)
         for m, scores in sampling.scores_by_stride(x, y, (2, 3, 4)).items():
             finite = [v for v in scores if np.isfinite(v)]
             row[f"score_every_{m}"] = float(np.mean(finite)) if finite else float("nan")
@@ -158,7 +184,7 @@ def emergence_rows(rows: list[dict], kind, settings: Settings) -> list[dict]:
             row.update(pred_mae=prediction.mean_abs_error(pred, y), pred_coverage=prediction.coverage(pred, low, high),
                        extrap_mae=prediction.mean_abs_error(extra[held_out], y[held_out]),
                        extrap_coverage=prediction.coverage(extra[held_out], low[held_out], high[held_out]),
-                       fit_alpha=law.alpha, fit_log_c=law.log_c)
+                       fit_alpha=law.alpha, fit_log_c=law.log_c, fit_note=note)
         out.append(row)
     return out
 
@@ -189,7 +215,8 @@ def analyze(runs: list[Run], kind, settings: Settings, cache_dir: Path | None = 
     # reference curves: the smooth metric and the parameter-free continuous ones
     references = [(t["metric"], None) for t in table if t["role"] != SHARP and t["param"] is None]
 
-    param = min(kind.sharp_params, key=lambda v: abs(float(v) - float(settings.resolution_param)))
+    param = (kind.sharp_params[0] if len(kind.sharp_params) == 1 else  # None: a claimed metric, no parameter
+             min(kind.sharp_params, key=lambda v: abs(float(v) - float(settings.resolution_param))))
     exact = _curve(rows, (kind.sharp_name, param))[1]
     model = np.array([kind.sampling_model(r.units, param) for r in runs])
     x = np.array([r.n_params for r in runs], dtype=float)
@@ -201,8 +228,9 @@ def analyze(runs: list[Run], kind, settings: Settings, cache_dir: Path | None = 
     curves = {key[0].replace("_", " "): (*_curve(rows, key), direction[key]) for key in references}
     for suffix, label in (("", "exact"), ("_sampled", "measured")):
         if (kind.sharp_name + suffix, param) in score:
-            curves[f"{kind.sharp_name.replace('_', ' ')} {kind.sharp_symbol}={param} ({label})"] = (
-                *_curve(rows, (kind.sharp_name + suffix, param)), True)
+            what = "(claimed)" if param is None else f"{kind.sharp_symbol}={param} ({label})"
+            curves[f"{kind.sharp_name.replace('_', ' ')} {what}"] = (
+                *_curve(rows, (kind.sharp_name + suffix, param)), direction.get((kind.sharp_name, param), True))
 
     sweep = sharpness.sweep(runs, kind, kind.sharpness_grid)
     if kind.has_sampled:
@@ -219,13 +247,8 @@ def _curve(rows: list[dict], key: tuple) -> tuple[np.ndarray, np.ndarray]:
     return np.array([r["n_params"] for r in group], dtype=float), np.array([r["value"] for r in group])
 
 
-COLUMNS = {"curves.csv": ["run_id", "n_params", "seed", "metric", "param", "role", "value", "ci_low", "ci_high",
-                         "predicted_from_smooth", "extrapolated", "in_fit", "sampling_model"],
-          "emergence.csv": ["metric", "param", "role", "emergence_score", "score_seed_min", "score_seed_median",
-                            "score_seed_max", "score_every_2", "score_every_3", "score_every_4", "late_gain",
-                            "pred_mae", "pred_coverage", "extrap_mae", "extrap_coverage", "fit_alpha", "fit_log_c"],
-          "sharpness.csv": ["param", "measured", "mean", "seed_min", "seed_median", "seed_max"],
-          "resolution.csv": ["param", "n", "emergence_score", "zero_fraction"]}
+COLUMNS = {"curves.csv": CURVE_COLUMNS, "emergence.csv": EMERGENCE_COLUMNS, "sharpness.csv": SHARPNESS_COLUMNS,
+           "resolution.csv": RESOLUTION_COLUMNS}
 
 
 def write_tables(folder: Path, result: Analysis) -> list[Path]:

@@ -155,3 +155,12 @@ class TaskKind:
 
     def fit_shape(self, all_units) -> None:
         """Family-wide state some predictions need (reconstruction's error distribution); none by default."""
+
+    def sharp_label(self, param) -> str:
+        """The sharp metric at one parameter, in words for a figure ("subset accuracy, K = 5")."""
+        name = self.sharp_name.replace("_", " ")
+        return name if param is None else f"{name}, {self.sharp_symbol} = {param}"
+
+    def sharpness_axis(self) -> str:
+        """The sharpness map's x axis: what its parameter does to the sharp metric."""
+        return f"Sharpness parameter {self.sharp_symbol} of {self.sharp_name.replace('_', ' ')}"

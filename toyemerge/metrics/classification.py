@@ -227,7 +227,9 @@ class Classification(TaskKind):
         return float(units["p"].mean() ** param) if "p" in units else float("nan")
 
     def loss_from_smooth(self, smooth: np.ndarray) -> np.ndarray:
-        return -np.log(np.clip(smooth, 1e-12, 1.0))
+        """ℓ = −log(accuracy); ∞ at accuracy 0, which the fit leaves out (a floor, not a loss)."""
+        with np.errstate(divide="ignore"):
+            return -np.log(np.clip(smooth, 0.0, 1.0))
 
     def sharp_from_loss(self, loss: np.ndarray, param: int) -> np.ndarray:
         return np.exp(-np.asarray(loss) * param)

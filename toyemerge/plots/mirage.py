@@ -3,11 +3,13 @@
 Each panel shows seeds as points with their 95 % bootstrap CI, the seed mean as a line, and the
 metric's emergence score in its title. The sharp panel adds the curve predicted from the smooth
 metric alone (dashed) and the power law fitted on the smaller half of the scales (dotted, right
-of the grey line it is an out-of-sample prediction).
+of the grey line it is an out-of-sample prediction; where it cannot be fitted, the legend says
+why). A curve held at one value at most sizes carries its flag in words (analysis.degenerate).
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections import defaultdict
 
 import matplotlib
@@ -41,8 +43,14 @@ def _draw(ax, group: list[dict], colour, label: str | None) -> None:
     ax.vlines(x[ok], low[ok], high[ok], color=colour, lw=0.9, alpha=0.6)
 
 
+def _words(score: float, flag: str) -> str:
+    return flag or f"score {score:.1f}"  # a flag says the score too, and why it is what it is
+
+
 def figure(rows: list[dict], kind, table: list[dict], title: str) -> Figure:
     score = {(t["metric"], t["param"]): t["emergence_score"] for t in table}
+    flag = {(t["metric"], t["param"]): t.get("flag", "") for t in table}
+    not_fitted = next((t["fit_note"] for t in table if t.get("fit_note")), "")
     panels = [(SMOOTH, name) for name in _curves(rows, SMOOTH)]
     panels += [(CONTINUOUS, name) for name in _curves(rows, CONTINUOUS)]
     panels += [(SHARP, name) for name in _curves(rows, SHARP)]
@@ -58,7 +66,7 @@ def figure(rows: list[dict], kind, table: list[dict], title: str) -> Figure:
             for colour, param in zip(colours, params, strict=True):
                 group = by_param[param]
                 label = None if param is None else f"{kind.sharp_symbol if role == SHARP else 'L'} = {param:g} " \
-                                                   f"(score {score[(name, param)]:.1f})"
+                                                   f"({_words(score[(name, param)], flag[(name, param)])})"
                 _draw(ax, group, colour, label)
                 if role == SHARP:
                     x = np.array([r["n_params"] for r in group], dtype=float)
@@ -70,15 +78,18 @@ def figure(rows: list[dict], kind, table: list[dict], title: str) -> Figure:
                 ax.axvline(fit_edge, color="0.6", lw=0.8)
                 handles, labels = ax.get_legend_handles_labels()
                 handles += [Line2D([], [], color="0.3", ls="--"), Line2D([], [], color="0.3", ls=":")]
-                labels += ["predicted from smooth metric", "power law fitted left of grey line"]
+                labels += ["predicted from smooth metric",
+                           textwrap.fill(f"power law {not_fitted}", 44) if not_fitted else
+                           "power law fitted left of grey line"]
                 ax.legend(handles, labels, frameon=False, fontsize=6.5, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-                ax.set_title(f"sharp: {name.replace('_', ' ')}", fontsize=9)
-            else:
-                if params != [None]:
-                    ax.legend(frameon=False, fontsize=6.5)
-                s = score.get((name, None))
-                ax.set_title(f"{role}: {name.replace('_', ' ')}" + (f" (score {s:.1f})" if s is not None else ""),
-                             fontsize=9)
+            elif params != [None]:
+                ax.legend(frameon=False, fontsize=6.5)
+            s = score.get((name, None))
+            ax.set_title(f"{role}: {name.replace('_', ' ')}" + (f" (score {s:.1f})" if s is not None else ""),
+                         fontsize=9)
+            if flag.get((name, None)):
+                ax.text(0.02, 0.98, textwrap.fill(flag[(name, None)], 38), transform=ax.transAxes, va="top",
+                        fontsize=6.5, color="C3")
             ax.set_xscale("log")
             ax.set_xlabel("Number of parameters")
             ax.grid(True, alpha=0.25, lw=0.5)

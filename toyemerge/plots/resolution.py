@@ -29,6 +29,8 @@ def figure(x: np.ndarray, measured: dict[int, np.ndarray], rows: list[dict], exa
             xs, mean, _, _ = seed_spread(x, measured[n])
             score, zeros = by_size[n]["emergence_score"], by_size[n]["zero_fraction"]
             label = f"n = {n:,} test units (score {score:.1f}, {zeros:.0%} read 0)"
+            if by_size[n].get("flag"):  # it says the score too
+                label = f"n = {n:,} test units ({zeros:.0%} read 0):\n  {by_size[n]['flag']}"
             for a in (ax, ax_log):
                 a.plot(xs, mean, "o-", color=colour, lw=1.3, ms=3.5, label=label)
                 a.plot(x, measured[n], ".", color=colour, ms=3, alpha=0.4)
@@ -44,7 +46,7 @@ def figure(x: np.ndarray, measured: dict[int, np.ndarray], rows: list[dict], exa
             a.set_xscale("log")
             a.set_xlabel("Number of parameters")
             a.grid(True, alpha=0.25, lw=0.5)
-        ax.set_ylabel(f"{kind.sharp_name.replace('_', ' ')}, {kind.sharp_symbol} = {param}")
+        ax.set_ylabel(kind.sharp_label(param))
         if any(np.nanmax(line.get_ydata(), initial=0) > 0 for line in ax_log.get_lines()):
             ax_log.set_yscale("log")
             ax_log.set_title("same, log y (a 0 reading drops off the axis)", fontsize=8)

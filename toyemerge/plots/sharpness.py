@@ -32,7 +32,7 @@ def figure(exact: list[dict], measured: list[dict] | None, references: dict[str,
             ax.axhline(score, color="0.3", ls=styles[i % len(styles)], lw=1.1, label=f"{label} ({score:.1f})")
         if log_x:
             ax.set_xscale("log")
-        ax.set_xlabel(f"Sharpness parameter {kind.sharp_symbol} of {kind.sharp_name.replace('_', ' ')}")
+        ax.set_xlabel(kind.sharpness_axis())
         ax.set_ylabel("Emergence score (improving > 0)")
         ax.grid(True, alpha=0.25, lw=0.5)
         ax.set_title(title, fontsize=9)

@@ -7,9 +7,13 @@
     p_target    optional: the probability the model gave the right answer, in [0, 1]
     group       optional: for multi-item tasks, the sequence this example belongs to; the items
                 of a group are its positions, in example_id order (numeric ids sort as numbers)
+    <other>     optional: more columns per example, read when named by --claimed / --continuous
+                (a numeric `score` such as BLEU or an edit distance is read by default there)
 
-Without `group` the family is scored as a classifier (sharp metric: all K of K independent
-examples right); with it, as a sequence model (sharp metric: all first L items of a group right).
+Without --claimed the roles are the toys': without `group` the family is scored as a classifier
+(sharp metric: all K of K independent examples right); with it, as a sequence model (sharp
+metric: all first L items of a group right). With --claimed they are declared
+(toyemerge.rescore.roles): e.g. exact match sharp, per-token accuracy and log p(target) smooth.
 Every mistake in the file is one InputError naming the line.
 """
 
@@ -36,7 +40,7 @@ class InputError(ToyemergeError, ValueError):
     """A malformed input file or option; the message says what is wrong and where."""
 
 
-def _number(text: str, what: str, line: int) -> float:
+def parse_number(text: str, what: str, line: int) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -46,7 +50,7 @@ def _number(text: str, what: str, line: int) -> float:
     return value
 
 
-def _sort_key(example_id: str):
+def example_order(example_id: str):
     try:
         return (0, float(example_id), "")
     except ValueError:
@@ -66,21 +70,50 @@ def read_text(path: Path) -> str:
                          f"UTF-8 (\"CSV UTF-8\" in a spreadsheet program)") from None
 
 
-def read_outputs_csv(path: Path) -> tuple[list[dict], bool, bool]:
-    """Validated models: [{model, n_params, ids, correct, p_target, groups}], has_p, has_group."""
+def header(path: Path) -> list[str]:
+    """The CSV's column names, checked for the required ones."""
     reader = csv.DictReader(io.StringIO(read_text(path), newline=""))
     try:
-        return _read_models(path, reader)
-    except csv.Error as e:  # e.g. a field longer than csv.field_size_limit(): not a results file
-        raise InputError(f"{path}: line {reader.line_num + 1}: not a readable CSV row ({e})") from None
+        return _columns(path, reader)
+    except csv.Error as e:
+        raise InputError(f"{path}: line 1: not a readable CSV header ({e})") from None
 
 
-def _read_models(path: Path, reader: csv.DictReader) -> tuple[list[dict], bool, bool]:
+def _columns(path: Path, reader: csv.DictReader) -> list[str]:
     columns = [c.strip() for c in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         raise InputError(f"{path}: missing column(s) {', '.join(missing)}; found {', '.join(columns) or 'none'}. "
                          f"Required: {', '.join(REQUIRED)}; optional: p_target, group")
+    return columns
+
+
+def read_outputs_csv(path: Path, numeric: tuple[str, ...] = (), flags: tuple[str, ...] = ()
+                     ) -> tuple[list[dict], bool, bool]:
+    """Validated models: [{model, n_params, ids, correct, p_target, groups, columns}], has_p, has_group.
+
+    `numeric` columns are read as finite numbers, `flags` columns as 1/0 like `correct`; both land in
+    each model's `columns` ({name: array in example_id order})."""
+    reader = csv.DictReader(io.StringIO(read_text(path), newline=""))
+    try:
+        return _read_models(path, reader, numeric, flags)
+    except csv.Error as e:  # e.g. a field longer than csv.field_size_limit(): not a results file
+        raise InputError(f"{path}: line {reader.line_num + 1}: not a readable CSV row ({e})") from None
+
+
+def _flag(text: str | None, name: str, line: int, why: str = "") -> bool:
+    flag = (text or "").strip().lower()
+    if flag not in TRUE | FALSE:
+        raise InputError(f"line {line}: {name} must be 1/0 or true/false{why}, got {text!r}")
+    return flag in TRUE
+
+
+def _read_models(path: Path, reader: csv.DictReader, numeric: tuple[str, ...] = (),
+                 flags: tuple[str, ...] = ()) -> tuple[list[dict], bool, bool]:
+    columns = _columns(path, reader)
+    absent = [c for c in (*numeric, *flags) if c not in columns]
+    if absent:
+        raise InputError(f"{path}: no column {absent[0]!r}; found {', '.join(columns)}")
     reader.fieldnames = columns
     has_p, has_group = "p_target" in columns, "group" in columns
     models: dict[str, dict] = {}
@@ -91,26 +124,26 @@ def _read_models(path: Path, reader: csv.DictReader) -> tuple[list[dict], bool, 
         name = (row["model"] or "").strip()
         if not name:
             raise InputError(f"line {line}: empty model name")
-        n_params = _number(row["n_params"], "n_params", line)
+        n_params = parse_number(row["n_params"], "n_params", line)
         if n_params <= 0:
             raise InputError(f"line {line}: n_params must be positive, got {row['n_params']!r}")
         model = models.setdefault(name, {"model": name, "n_params": n_params, "rows": {}})
         if model["n_params"] != n_params:
             raise InputError(f"line {line}: model {name!r} has n_params {row['n_params']} here but "
                              f"{model['n_params']:g} earlier")
-        flag = (row["correct"] or "").strip().lower()
-        if flag not in TRUE | FALSE:
-            raise InputError(f"line {line}: correct must be 1/0 or true/false, got {row['correct']!r}")
+        right = _flag(row["correct"], "correct", line)
         p = math.nan
         if has_p:
-            p = _number(row["p_target"], "p_target", line)
+            p = parse_number(row["p_target"], "p_target", line)
             if not 0.0 <= p <= 1.0:
                 raise InputError(f"line {line}: p_target must be in [0, 1], got {row['p_target']!r}")
         example_id = (row["example_id"] or "").strip()
         group = (row["group"] or "").strip() if has_group else ""
         if example_id in model["rows"]:
             raise InputError(f"line {line}: model {name!r} has example_id {example_id!r} twice")
-        model["rows"][example_id] = (flag in TRUE, p, group)
+        named = tuple(parse_number(row[c], c, line) for c in numeric)
+        named += tuple(float(_flag(row[c], c, line, " (it is the claimed metric)")) for c in flags)
+        model["rows"][example_id] = (right, p, group, named)
     if not models:
         raise InputError(f"{path}: no rows")
     if len(models) < 2:
@@ -122,19 +155,27 @@ def _read_models(path: Path, reader: csv.DictReader) -> tuple[list[dict], bool, 
     first = next(iter(models.values()))
     for m in models.values():  # metrics are compared across models: they must score the same examples
         if m["rows"].keys() != first["rows"].keys():
-            extra = sorted(m["rows"].keys() - first["rows"].keys(), key=_sort_key)
-            lacking = sorted(first["rows"].keys() - m["rows"].keys(), key=_sort_key)
+            extra = sorted(m["rows"].keys() - first["rows"].keys(), key=example_order)
+            lacking = sorted(first["rows"].keys() - m["rows"].keys(), key=example_order)
             which = (f"example_id {extra[0]!r}, which {first['model']!r} has not" if extra else
                      f"no example_id {lacking[0]!r}, which {first['model']!r} has")
             raise InputError(f"{path}: model {m['model']!r} has {which} ({len(m['rows'])} and {len(first['rows'])} "
                              f"examples); every model must be scored on the same examples")
+        if has_group:  # and group them alike: a unit is the same examples for every model
+            moved = next((i for i in m["rows"] if m["rows"][i][2] != first["rows"][i][2]), None)
+            if moved is not None:
+                raise InputError(f"{path}: model {m['model']!r} puts example_id {moved!r} in group "
+                                 f"{m['rows'][moved][2]!r}, model {first['model']!r} in group "
+                                 f"{first['rows'][moved][2]!r}; every model must group the examples alike")
     out = []
     for m in models.values():
-        ids = sorted(m["rows"], key=_sort_key)
+        ids = sorted(m["rows"], key=example_order)
         out.append({"model": m["model"], "n_params": m["n_params"], "ids": ids,
                     "correct": np.array([m["rows"][i][0] for i in ids]),
                     "p_target": np.array([m["rows"][i][1] for i in ids], dtype=float),
-                    "groups": [m["rows"][i][2] for i in ids]})
+                    "groups": [m["rows"][i][2] for i in ids],
+                    "columns": {c: np.array([m["rows"][i][3][j] for i in ids], dtype=float)
+                                for j, c in enumerate((*numeric, *flags))}})
     return out, has_p, has_group
 
 
@@ -147,7 +188,7 @@ def _sequences(model: dict) -> dict[str, np.ndarray]:
     if len(lengths) != 1:
         raise InputError(f"model {model['model']!r}: groups have different numbers of items "
                          f"({sorted(lengths)}); every group must hold the same L positions")
-    index = np.array([by_group[g] for g in sorted(by_group, key=_sort_key)])
+    index = np.array([by_group[g] for g in sorted(by_group, key=example_order)])
     return {"correct": model["correct"][index], "p_target": model["p_target"][index]}
 
 
