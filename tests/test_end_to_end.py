@@ -1,5 +1,7 @@
 """The real CLI on tiny synthetic data: train → store → export → figures, resume, re-score."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -105,7 +107,22 @@ def test_no_experiment_is_one_clear_error(tmp_path, cli):
 
 def test_unknown_experiment_is_refused(tmp_path, cli):
     ran = cli("toyemerge.train", "+exp=nope", f"store={tmp_path}", f"hydra.run.dir={tmp_path}/logs")
-    assert ran.status == 1 and "nope" in ran.err  # Hydra's own error (toyemerge.errors: status 1)
+    assert ran.status == 2 and ran.err.count("\n") == 1
+    assert "no config exp/nope; the choices for exp are: cifar100, mnist," in ran.err
+
+
+@pytest.mark.parametrize("typo, line", [
+    ("train.epoch=3", "unknown config key train.epoch (did you mean train.epochs?); the keys under train"),
+    ("epochs=3", "unknown config key epochs (did you mean train.epochs?); the keys at the top level"),
+    ("model=nope", "there is no config model/nope; the choices for model are: autoencoder, lenet, transformer"),
+    ("train.lr=[1", "cannot parse the argument 'train.lr=[1'"),
+])
+def test_a_command_line_hydra_cannot_compose_is_one_line(tmp_path, cli, monkeypatch, typo, line):
+    """Hydra's own report is several lines and, for a typo'd key, advises adding it with `+`."""
+    monkeypatch.delenv("HYDRA_FULL_ERROR", raising=False)
+    ran = cli("toyemerge.figures", "+exp=mnist", typo, f"paths.experiments={tmp_path}")
+    assert ran.status == 2 and ran.err.count("\n") == 1 and ran.err.startswith(f"error: {line}")
+    assert "HYDRA_FULL_ERROR" not in os.environ  # set only while the command runs
 
 
 @pytest.mark.parametrize("bad", ["0", "-2"])

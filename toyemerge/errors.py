@@ -6,8 +6,10 @@
          also reads 130 when CPython ends by re-raising SIGINT, which it does after a Ctrl-C that
          landed inside a lazy import, even when the interrupt was handled and the line printed)
     143  stopped by SIGTERM: the same line
-    1    Hydra's own command-line errors, before toyemerge runs (an unknown `+exp=`, an override
-         that does not parse): Hydra's message, as Hydra prints it
+
+Hydra's own command-line errors (an unknown `+exp=` or key, an override that does not parse) are
+user mistakes too: one `error:` line and status 2, not Hydra's multi-line report (which, for a
+typo'd key, advises adding it with `+`). HYDRA_FULL_ERROR=1 shows Hydra's full traceback instead.
 
 Every file toyemerge writes is written aside and renamed into place, so an interrupt never leaves
 a half-written file behind; the interrupt line says what was kept.
@@ -16,8 +18,11 @@ a half-written file behind; the interrupt line says what was kept.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import errno
 import functools
+import os
+import re
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -97,14 +102,72 @@ def _terminate(signum, frame) -> None:
     raise Terminated()
 
 
+def _leaf_keys(config: dict, prefix: str = "") -> dict[str, str]:
+    """{last part: full key} for every key of a config (a plain dict) below its root, Hydra's own aside."""
+    found = {}
+    for key, value in config.items():
+        if key == "hydra" or not isinstance(key, str):
+            continue
+        if isinstance(value, dict):
+            found.update(_leaf_keys(value, f"{prefix}{key}."))
+        found.setdefault(key, f"{prefix}{key}")
+    return found
+
+
+def hydra_error_line(error: Exception) -> str:
+    """One line for an error Hydra raised while composing the config from the command line."""
+    from hydra.errors import MissingConfigException, OverrideParseException
+    from omegaconf import OmegaConf
+
+    cause = error.__cause__
+    parent = getattr(cause, "parent_node", None)
+    if "To append to your config use +" in str(error) and parent is not None:  # a key that does not exist
+        key = getattr(cause, "full_key", "") or str(error).split("'")[1]
+        prefix, _, name = key.rpartition(".")
+        known = [str(k) for k in parent.keys() if k != "hydra"]
+        close = [f"{prefix + '.' if prefix else ''}{c}" for c in difflib.get_close_matches(name, known, n=1)]
+        if not close:  # `epochs=4` for train.epochs: a key of the same name elsewhere
+            elsewhere = _leaf_keys(OmegaConf.to_container(parent._get_root(), resolve=False))
+            close = [elsewhere[c] for c in difflib.get_close_matches(name, list(elsewhere), n=1)]
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        where = f"under {prefix}" if prefix else "at the top level"
+        return (f"unknown config key {key}{hint}; the keys {where} are: {', '.join(known)}; "
+                f"a key the config leaves out is added with a leading + (+{key}=…)")
+    if isinstance(error, MissingConfigException):  # `+exp=nope`, `model=nope`
+        lines = str(error).splitlines()
+        group = re.search(r"Available options in '([^']+)'", str(error))
+        options = [line.strip() for line in lines[lines.index(f"Available options in '{group[1]}':") + 1:]
+                   if line.startswith("\t")] if group else []
+        options = options[:next((i for i, o in enumerate(options) if o.startswith("provider=")), len(options))]
+        missing = re.search(r"Could not find '([^']+)'", lines[0])
+        what = f"there is no config {missing[1]}" if missing else lines[0]
+        return f"{what}; the choices for {group[1]} are: {', '.join(options)}" if group else what
+    if isinstance(error, OverrideParseException):
+        return f"cannot parse the argument '{error.override}': {error.message.splitlines()[0]}"
+    return " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+
+
 def command(main: Callable[[], object]) -> Callable[[], object]:
-    """An entry point around a Hydra main: SIGTERM stops it like Ctrl-C, and an interrupt that
-    comes while Hydra is still starting (before the task runs) is one line too."""
+    """An entry point around a Hydra main: SIGTERM stops it like Ctrl-C, an interrupt that comes
+    while Hydra is still starting (before the task runs) is one line too, and so is a command line
+    that Hydra cannot compose into a config."""
 
     @functools.wraps(main)
     def run() -> object:
+        from hydra.errors import CompactHydraException
+
         signal.signal(signal.SIGTERM, _terminate)
-        with user_errors("nothing was written yet"):
-            return main()
+        asked_full = os.environ.get("HYDRA_FULL_ERROR") == "1"
+        os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra raises its errors to us instead of printing them
+        try:
+            with user_errors("nothing was written yet"):
+                return main()
+        except CompactHydraException as e:
+            if asked_full:
+                raise
+            raise fail(f"error: {hydra_error_line(e)}") from None
+        finally:
+            if not asked_full:
+                del os.environ["HYDRA_FULL_ERROR"]
 
     return run
