@@ -37,3 +37,22 @@ def test_widths_grow_with_the_knob_and_never_reach_zero():
 def test_bad_width_is_refused(bad):
     with pytest.raises(ValueError, match="positive integer"):
         layer_widths(bad, 42)
+
+
+def test_base_sets_the_widths_at_the_reference_width():
+    assert layer_widths(3, 1, base=(1, 2, 8, 1)) == (3, 6, 24, 3)
+
+
+def test_activation_is_chosen_by_name():
+    relu, tanh = (build_model({"name": "lenet", "width": 4, "reference_width": 42, "activation": a})
+                  for a in ("relu", "tanh"))
+    assert sum(isinstance(m, torch.nn.ReLU) for m in relu.modules()) == 4
+    assert sum(isinstance(m, torch.nn.Tanh) for m in tanh.modules()) == 4
+    assert not any(isinstance(m, torch.nn.ReLU) for m in tanh.modules())
+
+
+def test_a_base_that_is_not_four_layers_is_refused():
+    with pytest.raises(ValueError, match="4 scaled layers"):
+        layer_widths(2, 1, base=(1, 2, 8))
+    with pytest.raises(ValueError, match="4 scaled layers"):
+        LeNet(2, 1, base=[1, 2, 8, 1, 1])

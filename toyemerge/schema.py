@@ -60,10 +60,11 @@ def number(above: float | None = None, below: float | None = None, at_least: flo
                 and (at_least is None or v >= at_least))
 
 
-def listof(item: Rule, nonempty: bool = True, unique: bool = False) -> Rule:
-    words = (f"a {'non-empty ' if nonempty else ''}list of {'distinct ' if unique else ''}values, each "
-             f"{item.allowed}")
+def listof(item: Rule, nonempty: bool = True, unique: bool = False, length: int | None = None) -> Rule:
+    size = f"list of {length} " if length is not None else f"{'non-empty ' if nonempty else ''}list of "
+    words = f"a {size}{'distinct ' if unique else ''}values, each {item.allowed}"
     return Rule(words, lambda v: isinstance(v, list) and (len(v) > 0 or not nonempty)
+                and (length is None or len(v) == length)
                 and all(item.test(x) for x in v) and (not unique or len(set(map(repr, v))) == len(v)))
 
 
@@ -143,7 +144,8 @@ TASKS = {
 ACTIVATION = choice("relu", "sigmoid", "tanh", "identity")
 MODELS = {
     "lenet": {"reference_width": optional(POSITIVE), "in_channels": optional(POSITIVE),
-              "image_size": optional(POSITIVE), "n_classes": optional(integer(2))},
+              "image_size": optional(POSITIVE), "n_classes": optional(integer(2)),
+              "base": optional(listof(POSITIVE, length=4)), "activation": optional(choice("relu", "tanh"))},
     "autoencoder": {"n_inputs": POSITIVE, "activation": optional(ACTIVATION), "output": optional(ACTIVATION)},
     "transformer": {"n_classes": integer(2), "max_len": optional(POSITIVE), "depth": optional(POSITIVE),
                     "head_dim": optional(POSITIVE), "image_size": optional(POSITIVE)},
