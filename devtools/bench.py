@@ -324,8 +324,8 @@ def write_report(results: dict, out: Path) -> None:
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m devtools.bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--widths", type=int, nargs="*", default=[1, 42, 168],
-                        help="LeNet widths of the side-by-side (default: smallest, LeNet-5, largest)")
+    parser.add_argument("--widths", type=int, nargs="*", default=[1, 4, 24],
+                        help="LeNet widths of the side-by-side (default: the family's smallest, middle and largest)")
     parser.add_argument("--epochs", type=int, default=None, help="epochs of both loops (default: the experiment's)")
     parser.add_argument("--families", nargs="*", default=["mnist"],
                         help="experiments whose whole family is trained and timed ('all': every one; none: skip)")
@@ -342,10 +342,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    overrides = [f"device={args.device}"] + ([f"data.root={args.data_root}"] if args.data_root else [])
-    if args.epochs is not None:
-        overrides.append(f"train.epochs={args.epochs}")
-    cfg = experiment_config("mnist", *overrides)
+    family_overrides = [f"device={args.device}"] + ([f"data.root={args.data_root}"] if args.data_root else [])
+    overrides = family_overrides + ([f"train.epochs={args.epochs}"] if args.epochs is not None else [])
+    cfg = experiment_config("mnist", *overrides)  # the side by side, at --epochs
     results = {"command": "python -m devtools.bench " + " ".join(sys.argv[1:] if argv is None else argv),
                "machine": machine(), "side_by_side": [], "families": [], "figures": [], "tutorial_family": None}
     families = REAL_DATA_FAMILIES if args.families == ["all"] else args.families
@@ -357,7 +356,7 @@ def main(argv=None) -> dict:
             results["side_by_side"] = side_by_side(cfg, args.widths, resolve_device(args.device), root)
         if "mnist" in families and not args.family_overrides:
             print("the mnist family one model at a time with the tutorial loop (throughput per scale)", flush=True)
-            family_cfg = experiment_config("mnist", *overrides)
+            family_cfg = experiment_config("mnist", *family_overrides)  # the family as trained: its own epochs
             results["tutorial_family"] = tutorial_family_estimate(family_cfg, root, len(arrays["y_train"]))
     for name in families:
         print(f"family: {name}", flush=True)

@@ -16,7 +16,7 @@ def test_bench_side_by_side_and_figures_write_json_and_tables(tiny_mnist_root, t
                 "--data-root", str(tiny_mnist_root), "--device", "cpu", "--out", str(out)])
     results = json.loads((out / "results.json").read_text())
     (row,) = results["side_by_side"]
-    assert row["width"] == 1 and row["n_params"] == 141 and row["epochs"] == 1
+    assert row["width"] == 1 and row["n_params"] == 371 and row["epochs"] == 1
     for side in ("tutorial", "toyemerge"):
         assert row[side]["images_per_second"] > 0 and 0 <= row[side]["test_accuracy"] <= 1
     assert row["ratio"] == row["toyemerge"]["images_per_second"] / row["tutorial"]["images_per_second"]
@@ -26,4 +26,4 @@ def test_bench_side_by_side_and_figures_write_json_and_tables(tiny_mnist_root, t
     assert figures["experiment"] == "mnist" and figures["seconds_min"] > 0
     readme = (out / "README.md").read_text()
     assert "kept\n" in readme and "kept too" in readme and "old" not in readme
-    assert "| 1 | 141 | 1 |" in readme and "| mnist |" in readme
+    assert "| 1 | 371 | 1 |" in readme and "| mnist |" in readme
