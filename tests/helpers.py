@@ -198,6 +198,23 @@ def run_without_torch(module: str, *args: str) -> Ran:
 # --- Reading what a command wrote ------------------------------------------------------------------
 
 
+def write_csv(path: Path, header: list[str], rows: list[list]) -> Path:
+    """A CSV file of a header and rows, written with the csv module (a rescore input)."""
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def run_rescore(args, capsys) -> tuple[int, object]:
+    """rescore's main() on these arguments, in this process: its exit status and what it printed."""
+    from toyemerge.rescore import cli
+
+    code = cli.main([str(a) for a in args])
+    return code, capsys.readouterr()
+
+
 def read_csv(path: Path) -> list[dict]:
     """The rows of a CSV file as dicts (read with the csv module, independently of toyemerge.io)."""
     with open(path, newline="") as f:

@@ -1,13 +1,12 @@
 """The rescore CLI (`python -m toyemerge.rescore`, run in-process): clear errors on malformed input;
 round-trip of the committed MNIST outputs."""
 
-import csv
 import math
 
 import numpy as np
 import pytest
 
-from tests.helpers import REPO, analysis_settings, read_csv
+from tests.helpers import REPO, analysis_settings, read_csv, write_csv
 from toyemerge.analysis import tables as report
 from toyemerge.analysis.family import load_family
 from toyemerge.folder import read_results
@@ -16,14 +15,6 @@ from toyemerge.rescore import per_example
 
 MNIST = REPO / "experiments" / "mnist"
 EXAMPLE = REPO / "examples" / "mnist_outputs.csv"
-
-
-def write(path, header, rows):
-    with open(path, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
 
 
 def good_rows(sizes=(100, 1000, 10000), n=40, grouped=False):
@@ -54,7 +45,7 @@ HEADER = ["model", "n_params", "example_id", "correct", "p_target"]
 ])
 def test_malformed_input_is_one_clear_error(tmp_path, cli, mutate, message):
     header, rows = mutate(list(HEADER), good_rows())
-    ran = cli("toyemerge.rescore", write(tmp_path / "bad.csv", header, rows))
+    ran = cli("toyemerge.rescore", write_csv(tmp_path / "bad.csv", header, rows))
     assert ran.status == 2
     assert message in ran.err and ran.err.startswith("rescore: error:")
     assert not (tmp_path / "bad_analysis").exists()
@@ -65,12 +56,12 @@ def test_missing_file_and_bad_groups(tmp_path, cli):
     assert ran.status == 2 and "no such file" in ran.err
     rows = good_rows(grouped=True)
     rows = [r for r in rows if r[2] != 0]  # every model's first group is one item short
-    ran = cli("toyemerge.rescore", write(tmp_path / "g.csv", HEADER + ["group"], rows))
+    ran = cli("toyemerge.rescore", write_csv(tmp_path / "g.csv", HEADER + ["group"], rows))
     assert ran.status == 2 and "groups have different numbers of items" in ran.err
 
 
 def test_grouped_input_is_scored_as_sequences(tmp_path):
-    path = write(tmp_path / "seq.csv", HEADER + ["group"], good_rows(grouped=True, n=80))
+    path = write_csv(tmp_path / "seq.csv", HEADER + ["group"], good_rows(grouped=True, n=80))
     models, has_p, has_group = per_example.read_outputs_csv(path)
     view, runs = per_example.build_family(models, has_p, has_group, [1, 2, 4, 9], list(range(1, 10)))
     assert view.name == "sequence" and view.sharp_params == [1, 2, 4]
@@ -99,7 +90,7 @@ def test_rescore_round_trips_the_committed_mnist_outputs(tmp_path, cli):
             p = f["p_target"].astype(float)
         pairs = enumerate(zip(correct, p, strict=True))
         rows += [[r["run_id"], r["n_params"], i, c, repr(float(q))] for i, (c, q) in pairs]
-    path = write(tmp_path / "mnist.csv", HEADER, rows)
+    path = write_csv(tmp_path / "mnist.csv", HEADER, rows)
     ran = cli("toyemerge.rescore", path, "--out", tmp_path / "out", "--resamples", "0", "--sharpness-max", "10")
     assert ran.status == 0, ran.err
 

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
+from tests.helpers import run_rescore, write_csv
 from toyemerge.analysis.curves import Curve, metric_shares, score_curve
 from toyemerge.analysis.scores import emergence_score, late_gain
-from toyemerge.rescore import cli as rescore
 
 SIZES = [1e6, 1e7, 1e8, 1e9, 1e10, 1e11]
 JUMP = [0.0, 0.0, 0.0, 0.01, 0.3, 0.9]      # exact-match-like: a floor, then a late jump
@@ -29,22 +29,9 @@ def table_rows():
     return rows
 
 
-def write(path, header, rows):
-    with open(path, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
-
-
-def run(args, capsys):
-    code = rescore.main([str(a) for a in args])
-    return code, capsys.readouterr()
-
-
 def test_every_curve_is_scored_and_every_metric_gets_its_share(tmp_path, capsys):
-    path = write(tmp_path / "t.csv", HEADER, table_rows())
-    code, out = run(["--curves", path, "--threshold", "6"], capsys)
+    path = write_csv(tmp_path / "t.csv", HEADER, table_rows())
+    code, out = run_rescore(["--curves", path, "--threshold", "6"], capsys)
     assert code == 0, out.err
     folder = tmp_path / "t_analysis"
     scores = list(csv.DictReader(open(folder / "curve_scores.csv")))
@@ -115,8 +102,8 @@ ROWS = table_rows()
     (HEADER, ROWS, ["--min-late-gain", "inf"], "--min-late-gain takes a finite number, got inf"),
 ])
 def test_table_mistakes_are_one_line_and_write_nothing(tmp_path, capsys, header, rows, args, message):
-    path = write(tmp_path / "t.csv", header, rows)
-    code, out = run(["--curves", path, *args], capsys)
+    path = write_csv(tmp_path / "t.csv", header, rows)
+    code, out = run_rescore(["--curves", path, *args], capsys)
     assert code == 2 and out.err.startswith("rescore: error:") and out.err.count("\n") == 1
     assert message in out.err, out.err
     assert not (tmp_path / "t_analysis").exists()

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
+from tests.helpers import run_rescore, write_csv
 from toyemerge.metrics.declared import DeclaredRoles
-from toyemerge.rescore import cli as rescore
 
 SIZES = (10**6, 10**7, 10**8, 10**9)
 LENGTHS = (2, 3, 1, 2)  # answer tokens of the 4 questions: 8 rows per model
@@ -30,26 +30,14 @@ def token_rows(sizes=SIZES, lengths=LENGTHS):
     return rows
 
 
-def write(path, header, rows):
-    with open(path, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
-
-
-def run(args, capsys):
-    code = rescore.main([str(a) for a in args])
-    return code, capsys.readouterr()
-
-
 def table(path):
     return list(csv.DictReader(open(path)))
 
 
 def test_declared_roles_label_exact_match_sharp_and_its_continuous_counterparts_smooth(tmp_path, capsys):
-    path = write(tmp_path / "lm.csv", HEADER, token_rows())
-    code, out = run([path, "--claimed", "exact_match", "--lower-is-better", "score", "--resamples", "0"], capsys)
+    path = write_csv(tmp_path / "lm.csv", HEADER, token_rows())
+    code, out = run_rescore([path, "--claimed", "exact_match", "--lower-is-better", "score", "--resamples", "0"],
+                            capsys)
     assert code == 0, out.err
     roles = {r["metric"]: r["role"] for r in table(tmp_path / "lm_analysis" / "emergence.csv")}
     assert roles == {"exact_match": "sharp", "token_accuracy": "smooth", "token_edit_distance": "smooth",
@@ -62,8 +50,9 @@ def test_declared_roles_label_exact_match_sharp_and_its_continuous_counterparts_
 def test_the_declared_metrics_by_hand(tmp_path, capsys):
     """Model lm0's values, worked out from its 8 token rows; score is lower-is-better."""
     rows = token_rows()
-    path = write(tmp_path / "lm.csv", HEADER, rows)
-    code, out = run([path, "--claimed", "exact_match", "--lower-is-better", "score", "--resamples", "0"], capsys)
+    path = write_csv(tmp_path / "lm.csv", HEADER, rows)
+    code, out = run_rescore([path, "--claimed", "exact_match", "--lower-is-better", "score", "--resamples", "0"],
+                            capsys)
     assert code == 0, out.err
     curves = table(tmp_path / "lm_analysis" / "curves.csv")
     got = {r["metric"]: float(r["value"]) for r in curves if r["run_id"] == "lm0"}
@@ -104,9 +93,9 @@ def test_a_claimed_column_and_the_default_score(tmp_path, capsys):
     """Ungrouped input: a 1/0 column can be the claim; `score` is compared by default, exact match only if named."""
     rows = [[f"m{s}", s, i, int(i < s // 10), round(0.1 * s / 1000 + i / 400, 4), int(i < s // 40), s / 100 + i / 50]
             for s in (100, 300, 1000, 3000) for i in range(40)]
-    path = write(tmp_path / "mc.csv", ["model", "n_params", "example_id", "correct", "p_target", "mc_grade", "score"],
-                 rows)
-    code, out = run([path, "--claimed", "mc_grade", "--resamples", "0"], capsys)
+    header = ["model", "n_params", "example_id", "correct", "p_target", "mc_grade", "score"]
+    path = write_csv(tmp_path / "mc.csv", header, rows)
+    code, out = run_rescore([path, "--claimed", "mc_grade", "--resamples", "0"], capsys)
     assert code == 0, out.err
     emergence = {r["metric"]: r for r in table(tmp_path / "mc_analysis" / "emergence.csv")}
     roles = {m: r["role"] for m, r in emergence.items()}
@@ -117,8 +106,8 @@ def test_a_claimed_column_and_the_default_score(tmp_path, capsys):
 
 def test_without_role_options_the_roles_are_the_toys(tmp_path, capsys):
     rows = token_rows(lengths=(2, 2, 2, 2))
-    path = write(tmp_path / "toy.csv", HEADER[:-1], [r[:-1] for r in rows])
-    code, out = run([path, "--resamples", "0"], capsys)
+    path = write_csv(tmp_path / "toy.csv", HEADER[:-1], [r[:-1] for r in rows])
+    code, out = run_rescore([path, "--resamples", "0"], capsys)
     assert code == 0, out.err
     roles = {(r["metric"], r["param"]): r["role"] for r in table(tmp_path / "toy_analysis" / "emergence.csv")}
     assert roles[("accuracy", "")] == "smooth" and roles[("all_correct", "2")] == "sharp"
@@ -158,8 +147,8 @@ def mistake(header=HEADER, rows=GOOD):
      ["--claimed", "exact_match"], "model 'lm2' puts example_id '0' in group 'q9', model 'lm0' in group 'q0'"),
 ])
 def test_role_mistakes_are_one_line_and_write_nothing(tmp_path, capsys, data, args, message):
-    path = write(tmp_path / "in.csv", *data)
-    code, out = run([path, *args], capsys)
+    path = write_csv(tmp_path / "in.csv", *data)
+    code, out = run_rescore([path, *args], capsys)
     assert code == 2 and out.err.startswith("rescore: error:") and out.err.count("\n") == 1
     assert message in out.err, out.err
     assert not (tmp_path / "in_analysis").exists()
@@ -171,6 +160,6 @@ def test_role_mistakes_are_one_line_and_write_nothing(tmp_path, capsys, data, ar
     (["x.csv", "--resamples", "many"], "argument --resamples: invalid int value: 'many'"),
 ])
 def test_command_line_mistakes_are_one_line_too(capsys, args, message):
-    code, out = run(args, capsys)
+    code, out = run_rescore(args, capsys)
     assert code == 2 and out.err.startswith("rescore: error:") and out.err.count("\n") == 1
     assert message in out.err

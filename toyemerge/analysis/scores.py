@@ -22,6 +22,25 @@ import numpy as np
 MIN_SCALES = 3  # with 2 scales there is one step, and the score is always ±1: no information
 
 
+def _signed_range_and_steps(x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray] | float:
+    """The parts both step scores share, y sorted by x: (sign(argmax − argmin) · (max − min), the steps
+    y_i − y_{i−1}); or, where a score needs no steps, the score itself: NaN for fewer than 3 scales or
+    a NaN in y, 0 for a flat curve. Repeated x is an error."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError(f"x {x.shape} and y {y.shape} must be 1-D and of the same length")
+    if np.unique(x).size != x.size:
+        raise ValueError("repeated scales x: score the seed-mean curve or one seed at a time")
+    if x.size < MIN_SCALES or np.isnan(y).any():
+        return float("nan")
+    y = y[np.argsort(x, kind="stable")]
+    spread = float(y.max() - y.min())
+    if spread == 0.0:
+        return 0.0
+    sign = float(np.sign(int(np.argmax(y)) - int(np.argmin(y))))
+    return sign * spread, np.diff(y)
+
+
 def emergence_score(x: np.ndarray, y: np.ndarray) -> float:
     """Breakthroughness of the curve y(x), exactly as in the module docstring.
 
@@ -37,22 +56,14 @@ def emergence_score(x: np.ndarray, y: np.ndarray) -> float:
     The sign follows the metric's own direction: an improving accuracy scores > 0, an improving
     (falling) cross-entropy, Brier score or MSE scores < 0.
     """
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    if x.shape != y.shape or x.ndim != 1:
-        raise ValueError(f"x {x.shape} and y {y.shape} must be 1-D and of the same length")
-    if np.unique(x).size != x.size:
-        raise ValueError("repeated scales x: score the seed-mean curve or one seed at a time")
-    if x.size < MIN_SCALES or np.isnan(y).any():
-        return float("nan")
-    y = y[np.argsort(x, kind="stable")]
-    spread = float(y.max() - y.min())
-    if spread == 0.0:
-        return 0.0
-    sign = float(np.sign(int(np.argmax(y)) - int(np.argmin(y))))
-    typical_step = float(np.sqrt(np.median(np.diff(y) ** 2)))
+    parts = _signed_range_and_steps(x, y)
+    if isinstance(parts, float):
+        return parts
+    signed_range, steps = parts
+    typical_step = float(np.sqrt(np.median(steps**2)))
     if typical_step == 0.0:
-        return sign * float("inf")
-    return sign * spread / typical_step
+        return float(np.sign(signed_range)) * float("inf")
+    return signed_range / typical_step
 
 
 def rms_step_score(x: np.ndarray, y: np.ndarray) -> float:
@@ -66,19 +77,11 @@ def rms_step_score(x: np.ndarray, y: np.ndarray) -> float:
     whenever the curve moves: a curve flat at m − 1 sizes with one jump scores √(m − 1).
     Fewer than 3 scales or a NaN: NaN; a flat curve: 0; repeated x: an error (as `emergence_score`).
     """
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    if x.shape != y.shape or x.ndim != 1:
-        raise ValueError(f"x {x.shape} and y {y.shape} must be 1-D and of the same length")
-    if np.unique(x).size != x.size:
-        raise ValueError("repeated scales x: score the seed-mean curve or one seed at a time")
-    if x.size < MIN_SCALES or np.isnan(y).any():
-        return float("nan")
-    y = y[np.argsort(x, kind="stable")]
-    spread = float(y.max() - y.min())
-    if spread == 0.0:
-        return 0.0
-    sign = float(np.sign(int(np.argmax(y)) - int(np.argmin(y))))
-    return sign * spread / float(np.sqrt(np.mean(np.diff(y) ** 2)))
+    parts = _signed_range_and_steps(x, y)
+    if isinstance(parts, float):
+        return parts
+    signed_range, steps = parts
+    return signed_range / float(np.sqrt(np.mean(steps**2)))
 
 
 def late_gain(x: np.ndarray, y: np.ndarray, split: float) -> float:

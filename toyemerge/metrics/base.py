@@ -164,3 +164,16 @@ class TaskKind:
     def sharpness_axis(self) -> str:
         """The sharpness map's x axis: what its parameter does to the sharp metric."""
         return f"Sharpness parameter {self.sharp_symbol} of {self.sharp_name.replace('_', ' ')}"
+
+
+class AllRightFromAccuracy:
+    """The paper's Sec. 2 model for a sharp metric that needs `param` independent answers right (a
+    task kind's mixin): the per-answer loss is ℓ = −log(accuracy), and all `param` right is exp(−ℓ)^param."""
+
+    def loss_from_smooth(self, smooth: np.ndarray) -> np.ndarray:
+        """ℓ = −log(accuracy); ∞ at accuracy 0, which the fit leaves out (a floor, not a loss)."""
+        with np.errstate(divide="ignore"):
+            return -np.log(np.clip(smooth, 0.0, 1.0))
+
+    def sharp_from_loss(self, loss: np.ndarray, param: int) -> np.ndarray:
+        return np.exp(-np.asarray(loss) * param)

@@ -17,7 +17,17 @@ from collections.abc import Sequence
 import numpy as np
 
 from toyemerge.errors import ConfigError
-from toyemerge.metrics.base import CONTINUOUS, SHARP, SMOOTH, Metric, TaskKind, Wording, seeded_permutation, table_row
+from toyemerge.metrics.base import (
+    CONTINUOUS,
+    SHARP,
+    SMOOTH,
+    AllRightFromAccuracy,
+    Metric,
+    TaskKind,
+    Wording,
+    seeded_permutation,
+    table_row,
+)
 from toyemerge.metrics.intervals import binomial_ci
 
 P_FLOOR = 1e-12  # p_target is stored as float32 and can underflow to 0; log(0) would be -inf
@@ -140,7 +150,7 @@ def _negative(mean: np.ndarray, n_units: int) -> np.ndarray:
     return -mean
 
 
-class Classification(TaskKind):
+class Classification(AllRightFromAccuracy, TaskKind):
     name = "classification"
     cache_name = "ClassificationView"
     sharp_name, sharp_symbol, smooth_name = "subset_accuracy", "K", "accuracy"
@@ -225,14 +235,6 @@ class Classification(TaskKind):
         O(K²/N). (The mean over items of p_n^K would be K answers to the *same* image.)
         """
         return float(units["p"].mean() ** param) if "p" in units else float("nan")
-
-    def loss_from_smooth(self, smooth: np.ndarray) -> np.ndarray:
-        """ℓ = −log(accuracy); ∞ at accuracy 0, which the fit leaves out (a floor, not a loss)."""
-        with np.errstate(divide="ignore"):
-            return -np.log(np.clip(smooth, 0.0, 1.0))
-
-    def sharp_from_loss(self, loss: np.ndarray, param: int) -> np.ndarray:
-        return np.exp(-np.asarray(loss) * param)
 
     def measured(self, units: dict[str, np.ndarray], param: int, n: int, seed: int) -> float:
         """The sharp metric as a finite test set measures it: the first n images of a seeded

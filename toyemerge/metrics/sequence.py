@@ -19,7 +19,17 @@ from collections.abc import Sequence
 import numpy as np
 
 from toyemerge.errors import ConfigError
-from toyemerge.metrics.base import CONTINUOUS, SHARP, SMOOTH, Metric, TaskKind, Wording, seeded_permutation, table_row
+from toyemerge.metrics.base import (
+    CONTINUOUS,
+    SHARP,
+    SMOOTH,
+    AllRightFromAccuracy,
+    Metric,
+    TaskKind,
+    Wording,
+    seeded_permutation,
+    table_row,
+)
 from toyemerge.metrics.classification import P_FLOOR, cross_entropy
 
 
@@ -57,7 +67,7 @@ def _first(is_correct: np.ndarray, length: int) -> np.ndarray:
     return is_correct[:, :length]
 
 
-class SequenceLabelling(TaskKind):
+class SequenceLabelling(AllRightFromAccuracy, TaskKind):
     name = "sequence"
     cache_name = "SequenceView"
     sharp_name, sharp_symbol, smooth_name = "all_correct", "L", "accuracy"
@@ -137,14 +147,6 @@ class SequenceLabelling(TaskKind):
     def sampling_model(self, units: dict[str, np.ndarray], param: int) -> float:
         """A model sampling each label from p: mean over sequences of Π_{l<L} p_target[s, l]."""
         return float(np.prod(units["p_seq"][:, :param], axis=1).mean()) if "p_seq" in units else float("nan")
-
-    def loss_from_smooth(self, smooth: np.ndarray) -> np.ndarray:
-        """ℓ = −log(accuracy); ∞ at accuracy 0, which the fit leaves out (a floor, not a loss)."""
-        with np.errstate(divide="ignore"):
-            return -np.log(np.clip(smooth, 0.0, 1.0))
-
-    def sharp_from_loss(self, loss: np.ndarray, param: int) -> np.ndarray:
-        return np.exp(-np.asarray(loss) * param)
 
     def measured(self, units: dict[str, np.ndarray], param: int, n: int, seed: int) -> float:
         order = seeded_permutation(units["acc"].size, seed)[:n]
