@@ -177,5 +177,5 @@ def test_submitit_job_from_plain_overrides_then_one_export_naming_the_run_not_sw
     assert [(r["width"], r["seed"], r["status"]) for r in runs] == [("1", "0", "complete")]
     assert RunStore(tmp_path / "runs").status(runs[0]["run_id"]) == "complete"
     job_out = list((tmp_path / "logs" / ".submitit").glob("*/*_0_log.out"))
-    assert len(job_out) == 1 and "width=1 seed=0  params 141" in job_out[0].read_text()
+    assert len(job_out) == 1 and "width=1 seed=0  params 371" in job_out[0].read_text()
     assert (tmp_path / "figures" / "mnist_accuracy.png").is_file()

@@ -10,7 +10,9 @@ def test_lesson_preset_is_a_delta_of_the_mnist_experiment():
     preset = OmegaConf.load(CONF_DIR / "preset/lesson.yaml")  # the file itself: which keys it sets
     lesson, mnist = compose("+exp=mnist", "+preset=lesson"), compose("+exp=mnist")
     assert lesson.experiment == "mnist_lesson" != mnist.experiment
-    assert set(lesson.family.scales) < set(mnist.family.scales)  # sizes of the full family, fewer of them
+    assert lesson.family.scales == mnist.family.scales  # the full family's sizes, so its curves compare
+    assert len(lesson.seeds) < len(mnist.seeds) and lesson.train.epochs < mnist.train.epochs
+    assert set(preset) == {"experiment", "seeds", "train", "explore"} and set(preset.train) == {"epochs"}
     assert "model" not in preset and "metrics" not in preset  # the same models and metrics as the full run
     assert lesson.model == mnist.model and lesson.metrics == mnist.metrics
 

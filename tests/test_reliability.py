@@ -52,7 +52,7 @@ def test_diverged_run_is_recorded_the_sweep_goes_on_and_figures_mark_it(tmp_path
     runs = read_csv(tmp_path / "experiments/mnist/runs.csv")
     by_width = {r["width"]: r for r in runs}
     assert by_width["21"]["status"] == "failed" and "nan" in by_width["21"]["failure"]
-    assert by_width["21"]["n_params"] == "11418"
+    assert by_width["21"]["n_params"] == "139471"  # its size is known before it trains: (21, 42, 168, 21) LeNet
     assert by_width["1"]["status"] == "complete"
     results = read_csv(tmp_path / "experiments/mnist/results.csv")
     assert {r["run_id"] for r in results} == {by_width["1"]["run_id"]}
