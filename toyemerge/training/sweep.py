@@ -17,9 +17,11 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from multiprocessing import resource_tracker
 
 import torch
 from omegaconf import DictConfig, OmegaConf
+from tqdm import tqdm
 
 from toyemerge.config import require_writable
 from toyemerge.errors import Interrupted, Terminated, ToyemergeError
@@ -247,6 +249,31 @@ class Trainer:
         return [spec for spec in specs if spec not in held]
 
 
+@contextlib.contextmanager
+def stop_signals_held():
+    """Hold Ctrl-C and SIGTERM back while the pool spawns its workers; answer them after.
+
+    A terminal's Ctrl-C (or a SIGTERM to the group) reaches every process of the group. Answered inside
+    multiprocessing's set-up, it could leave a semaphore behind, so here both are only noted until the
+    pool exists. A worker inherits this thread's blocked Ctrl-C through exec and keeps it blocked until
+    _start_worker ignores it: a Ctrl-C never prints the traceback of a worker that still imports torch.
+    SIGTERM is not blocked: the workers must die of it (the pool stops them with it) from the start."""
+    resource_tracker.ensure_running()  # it unblocks both signals around its own spawn (CPython bpo-33613)
+    noted: list[int] = []
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    for signum in handlers:
+        signal.signal(signum, lambda signum, frame: noted.append(signum))
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+        if noted:
+            signal.raise_signal(noted[0])  # answered as if it came now
+
+
 def train_in_workers(cfg: DictConfig, groups: list[list[RunSpec]], device: torch.device, n_workers: int
                      ) -> list[RunSpec]:
     """Train `groups` in `n_workers` worker processes (spawned: a fresh interpreter each), each
@@ -257,19 +284,24 @@ def train_in_workers(cfg: DictConfig, groups: list[list[RunSpec]], device: torch
     config = OmegaConf.to_container(cfg, resolve=True)
     log.info("[%s] training in %d worker processes of %d thread(s) each", cfg.experiment, n_workers, threads)
     context = multiprocessing.get_context("spawn")
-    pool = context.Pool(n_workers, initializer=_start_worker, initargs=(config, str(device), threads, os.getpid()))
+    pool = None
     held_elsewhere: list[RunSpec] = []
     try:
+        with stop_signals_held():
+            pool = context.Pool(n_workers, initializer=_start_worker,
+                                initargs=(config, str(device), threads, os.getpid()))
         for summaries, held in pool.imap_unordered(_train_in_worker, groups):
             for summary in summaries:
                 report_run(cfg, summary)
             held_elsewhere += held
         pool.close()
     except BaseException:
-        pool.terminate()  # the workers' unfinished runs stay unpublished; their temporaries are cleared next time
+        if pool is not None:
+            pool.terminate()  # the workers' unfinished runs stay unpublished; their temporaries are cleared next time
         raise
     finally:
-        pool.join()
+        if pool is not None:
+            pool.join()
     return held_elsewhere
 
 
@@ -278,7 +310,11 @@ _WORKER: dict = {}  # a worker process's Trainer
 
 def _start_worker(config: dict, device: str, threads: int, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the sweep's main process answers Ctrl-C and stops the workers
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked when the pool's own thread spawned it
     os.environ["TQDM_DISABLE"] = "1"  # the main process prints each model's line
+    # tqdm's default lock is a multiprocessing semaphore, registered with the resource tracker: a worker
+    # stopped by the pool (SIGTERM) would leave it behind, and the tracker would warn at exit.
+    tqdm.set_lock(threading.RLock())
     torch.set_num_threads(threads)
     threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     cfg = OmegaConf.create(config)
