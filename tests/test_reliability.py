@@ -14,13 +14,13 @@ import toyemerge.train
 import toyemerge.training.sweep
 from devtools import chaos
 from tests.helpers import REPO, compose, read_csv, run_dirs, tiny_family, write_tiny_mnist
-from toyemerge.errors import user_errors
+from toyemerge.errors import Interrupted, Terminated, user_errors
 from toyemerge.store import RunStore
 from toyemerge.training.fit import NonFiniteLossError
 
 
 def sweep_overrides(tmp_path, data_root, *extra):
-    """Widths 1 and 21 (11,418 parameters), seed 0: a tiny family whose larger run can be made to diverge."""
+    """Widths 1 and 21 (371 and 139,471 parameters), seed 0: a tiny family whose larger run can be made to diverge."""
     return tiny_family(tmp_path, data_root, "family.scales=[1,21]", *extra)
 
 
@@ -207,3 +207,26 @@ def test_kill_and_resume_small(tmp_path, capsys):
                        "--seeds", "[0]"]) == 0
     out = capsys.readouterr().out
     assert "kills: 3" in out and "0 lost" in out and "identical to the uninterrupted sweep: yes" in out
+
+
+@pytest.mark.parametrize(("after_training", "says"), [
+    (False, "0 of the 2 runs of this sweep are finished in"),
+    (True, "2 of the 2 runs of this sweep are finished in")])
+def test_an_interrupt_says_how_many_runs_are_kept_and_whether_any_was_dropped(tmp_path, monkeypatch,
+                                                                               after_training, says):
+    data = write_tiny_mnist(tmp_path)
+    real_train_pending = toyemerge.training.sweep.train_pending
+
+    def interrupted(*args):
+        if after_training:
+            real_train_pending(*args)  # every run is saved; then the SIGTERM comes, before the export
+        raise Terminated()
+    monkeypatch.setattr(toyemerge.training.sweep, "train_pending", interrupted)
+    with pytest.raises(Interrupted) as stopped:
+        toyemerge.train.run(compose_cfg(tmp_path, data))
+    message = str(stopped.value)
+    assert says in message and stopped.value.status == 143
+    dropped = "what was being trained was dropped"
+    assert (dropped not in message and "nothing was being trained; the export did not run" in message
+            if after_training else dropped in message)
+    assert not (tmp_path / "experiments" / "mnist" / "runs.csv").exists()  # no export of an interrupted sweep

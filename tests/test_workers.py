@@ -50,23 +50,36 @@ def both_workers_train(tmp_path: Path) -> bool:
     return len(list((tmp_path / "runs" / ".locks").glob("*.lock"))) >= 2
 
 
+def one_worker_idle(tmp_path: Path) -> bool:
+    """The small model is trained (its worker now waits for work that will not come); the large one trains."""
+    log = tmp_path / "logs" / "train.log"
+    return log.is_file() and "width=1 seed=0  params" in log.read_text()
+
+
+BUSY_AND_IDLE = ("family.scales=[1,64]", "seeds=[0]")  # one worker trains width 64 long after width 1 is done
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(("moment", "stop", "status"), [
-    (workers_started, signal.SIGINT, 130), (both_workers_train, signal.SIGINT, 130),
-    (workers_started, signal.SIGTERM, 143)],
-    ids=["ctrl-c-while-workers-start", "ctrl-c-mid-sweep", "sigterm-while-workers-start"])
-def test_ctrl_c_stops_the_workers_in_one_line(tmp_path, moment, stop, status):
+@pytest.mark.parametrize(("moment", "stop", "extra"), [
+    (workers_started, signal.SIGINT, ()), (both_workers_train, signal.SIGINT, ()),
+    (workers_started, signal.SIGTERM, ()), (one_worker_idle, signal.SIGTERM, BUSY_AND_IDLE)],
+    ids=["ctrl-c-while-workers-start", "ctrl-c-mid-sweep", "sigterm-while-workers-start", "sigterm-one-worker-idle"])
+def test_ctrl_c_or_sigterm_stops_the_workers_in_one_line(tmp_path, moment, stop, extra):
     """A terminal's Ctrl-C (or a scheduler's SIGTERM) goes to every process of the group, the workers
-    included, whenever it comes."""
+    included, whenever it comes: while they start, while they train, while one waits for work."""
     data = write_synthetic_mnist(tmp_path / "data", n_train=4096, n_test=200)
-    proc = subprocess.Popen(sweep(tmp_path, data, 2, "train.epochs=20"), cwd=REPO, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(sweep(tmp_path, data, 2, "train.epochs=20", *extra), cwd=REPO, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not moment(tmp_path):
         time.sleep(0.02)
     os.killpg(proc.pid, stop)  # as a terminal's Ctrl-C: to the whole process group
-    out, err = proc.communicate(timeout=60)
-    assert proc.returncode in (status, -stop), err
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail(f"the sweep still runs 60 s after {stop.name}: {proc.communicate()[1]}")
+    assert proc.returncode in ({signal.SIGINT: 130, signal.SIGTERM: 143}[stop], -stop), err
     assert len(err.splitlines()) == 1 and err.startswith("interrupted:"), err  # no worker's traceback or warning
     assert "Run the same command again to resume" in err
     for _ in range(50):  # no worker left running (multiprocessing's helper process may take a moment to exit)

@@ -170,9 +170,11 @@ def train_family(cfg: DictConfig) -> None:
         train_pending(cfg, store, specs, device)
     except KeyboardInterrupt as interrupt:
         done = sum(store.status(spec.run_id) in ("complete", "failed") for spec in specs)
-        raise Interrupted(f"{done} of the {len(specs)} runs of this sweep are finished in {store.root} and kept; the "
-                          f"run being trained was dropped. Run the same command again to resume (finished runs are "
-                          f"never trained again).", isinstance(interrupt, Terminated)) from None
+        lost = ("nothing was being trained; the export did not run" if done == len(specs)
+                else "what was being trained was dropped")
+        raise Interrupted(f"{done} of the {len(specs)} runs of this sweep are finished in {store.root} and kept; "
+                          f"{lost}. Run the same command again to resume (finished runs are never trained again).",
+                          isinstance(interrupt, Terminated)) from None
 
 
 def train_pending(cfg: DictConfig, store: RunStore, specs: list[RunSpec], device: torch.device) -> None:
@@ -311,6 +313,7 @@ _WORKER: dict = {}  # a worker process's Trainer
 def _start_worker(config: dict, device: str, threads: int, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the sweep's main process answers Ctrl-C and stops the workers
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked when the pool's own thread spawned it
+    signal.signal(signal.SIGTERM, _stop_worker)
     os.environ["TQDM_DISABLE"] = "1"  # the main process prints each model's line
     # tqdm's default lock is a multiprocessing semaphore, registered with the resource tracker: a worker
     # stopped by the pool (SIGTERM) would leave it behind, and the tracker would warn at exit.
@@ -321,6 +324,15 @@ def _start_worker(config: dict, device: str, threads: int, parent: int) -> None:
     _WORKER["summaries"] = []
     _WORKER["trainer"] = Trainer(cfg, RunStore(cfg.store), torch.device(device), quiet=True,
                                  report=_WORKER["summaries"].append)
+
+
+def _stop_worker(signum: int, frame) -> None:
+    """SIGTERM (from the pool, or sent to the whole group): leave by an exception, not by the signal's
+    default, so that a worker waiting for work releases the pool's queue lock on the way out; dead with
+    the lock held, it would hang the main process's pool.terminate() (CPython's Pool has no timeout).
+    A second SIGTERM (the pool's own, after one to the group) then ends it outright, not mid-exit."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    raise SystemExit(128 + signum)
 
 
 def _train_in_worker(specs: list[RunSpec]) -> tuple[list[dict], list[RunSpec]]:
