@@ -82,9 +82,9 @@ def run_and_kill(cmd: list[str], cwd: Path, phase: str, sig: int, rng: random.Ra
             break  # this sweep (or one of its workers) is assembling a run right now
         if armed_at is None and (
             (phase == "train" and ("data on" in text or "params" in text))
-            or (phase == "export" and "exporting to" in text)
+            or (phase == "export" and "] exporting to " in text)  # the export's first line; then it re-scores
         ):
-            armed_at = time.monotonic() + rng.uniform(0.0, 1.5 if phase == "train" else 0.6)
+            armed_at = time.monotonic() + rng.uniform(0.0, 1.5)
         if armed_at is not None and time.monotonic() >= armed_at:
             break
         time.sleep(0.0005 if phase == "write" else 0.01)
@@ -301,6 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     check_cycle()
 
     counts = totals
+    if args.kills >= len(PHASES):  # a phase whose trigger never came would pass unchecked
+        problems += [f"no kill landed during {phase}" for phase in PHASES
+                     if not any(n for (p, _), n in kills.items() if p == phase)]
     by_signal = {sig: sum(n for (_, s), n in kills.items() if s == sig) for sig in SIGNALS}
     by_phase = {phase: sum(n for (p, _), n in kills.items() if p == phase) for phase in PHASES}
     print(f"kills: {sum(kills.values())} ({', '.join(f'{n} during {p}' for p, n in by_phase.items())}; "

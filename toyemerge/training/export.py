@@ -197,6 +197,7 @@ def export_experiment(cfg: DictConfig, store: RunStore) -> Path:
     exp_dir = experiment_dir(cfg)
     fingerprint = data_fingerprint(cfg, store)
     plan = plan_export(cfg, store, fingerprint)
+    log.info("[%s] exporting to %s", cfg.experiment, exp_dir)
     out_dir = exp_dir / "outputs"
     out_dir.mkdir(parents=True, exist_ok=True)
     for folder in (exp_dir, out_dir):
