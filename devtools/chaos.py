@@ -145,13 +145,14 @@ def damage_and_repair(kind: str, work: Path, cmd: list[str], figures_cmd: list[s
         problem = f"{rel} {how}: figures printed a traceback"
     elif figures.returncode not in (0, 2) or (figures.returncode == 2 and len(errors) != 1):
         problem = f"{rel} {how}: figures exit {figures.returncode} with {len(errors)} error: lines"
-    said = errors[0] if errors else "figures: ok"
+    said = errors[0] if errors else f"exit {figures.returncode} (rebuilt what it could from the outputs)"
     sweep = subprocess.run(cmd, cwd=work, capture_output=True, text=True, env=_env())
     if sweep.returncode != 0 or "Traceback" in sweep.stderr:
         problem = problem or f"{rel} {how}: the sweep could not repair it (exit {sweep.returncode})"
-    warned = [line.split(" - ", 1)[-1] for line in (sweep.stdout + sweep.stderr).splitlines() if "WARNING" in line]
-    print(f"  damaged {rel} ({how})\n    figures: {said}\n    sweep:   {warned[0] if warned else 'exit 0'}",
-          flush=True)
+    warned = [line.split(" - ", 1)[-1] for line in (sweep.stdout + sweep.stderr).splitlines()
+              if "WARNING" in line and (target.name in line or "damaged" in line)]
+    repaired = f"{warned[0]} (exit {sweep.returncode})" if warned else f"exit {sweep.returncode}"
+    print(f"  damaged {rel} ({how})\n    figures: {said}\n    sweep:   {repaired}", flush=True)
     return problem
 
 
