@@ -145,7 +145,8 @@ def damage_and_repair(kind: str, work: Path, cmd: list[str], figures_cmd: list[s
         problem = f"{rel} {how}: figures printed a traceback"
     elif figures.returncode not in (0, 2) or (figures.returncode == 2 and len(errors) != 1):
         problem = f"{rel} {how}: figures exit {figures.returncode} with {len(errors)} error: lines"
-    said = errors[0] if errors else f"exit {figures.returncode} (rebuilt what it could from the outputs)"
+    rebuilt = f"exit {figures.returncode} (every table and figure rebuilt from the exported outputs)"
+    said = errors[0] if errors else rebuilt
     sweep = subprocess.run(cmd, cwd=work, capture_output=True, text=True, env=_env())
     if sweep.returncode != 0 or "Traceback" in sweep.stderr:
         problem = problem or f"{rel} {how}: the sweep could not repair it (exit {sweep.returncode})"
