@@ -312,11 +312,11 @@ _WORKER: dict = {}  # a worker process's Trainer
 
 def _start_worker(config: dict, device: str, threads: int, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the sweep's main process answers Ctrl-C and stops the workers
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked when the pool's own thread spawned it
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked since its spawn (stop_signals_held)
     signal.signal(signal.SIGTERM, _stop_worker)
     os.environ["TQDM_DISABLE"] = "1"  # the main process prints each model's line
     # tqdm's default lock is a multiprocessing semaphore, registered with the resource tracker: a worker
-    # stopped by the pool (SIGTERM) would leave it behind, and the tracker would warn at exit.
+    # that the pool stops would leave it behind, and the tracker would warn at exit.
     tqdm.set_lock(threading.RLock())
     torch.set_num_threads(threads)
     threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
