@@ -120,7 +120,7 @@ GOOD = "model,n_params,example_id,correct\n" + "".join(
 @pytest.mark.parametrize("content, args, message", [
     (GOOD.encode().replace(b"m10,", b"m\xe910,", 1), [], "line 2 is not UTF-8 text (byte 0xe9); save the file"),
     (GOOD.encode() + b"x" * 200_000 + b",10,1,1\n", [], "line 92: not a readable CSV row (field larger than"),
-    (GOOD.encode() + b"m10,10\n", [], "line 92: fewer fields than the header's 4"),
+    (GOOD.encode() + b"m10,10\n", [], "in.csv: line 92: fewer fields than the header's 4"),
     (GOOD.replace("m1000,1000,29,", "m1000,1000,31,").encode(), [],
      "model 'm1000' has example_id '31', which 'm10' has not"),
     (GOOD.encode(), ["--sharp", "a,b"], "--sharp takes comma-separated positive integers"),

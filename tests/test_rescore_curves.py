@@ -84,7 +84,7 @@ ROWS = table_rows()
     (["task", "family", "n_params", "value"], [r[:3] + [r[4]] for r in ROWS], [], "missing column(s) metric"),
     (HEADER, [["", "gpt", 1e6, "em", 0, 200, 1]] + ROWS, [], "line 2: empty task"),
     (HEADER, ROWS[:4] + [["arith", "gpt", "1B", "em", 0, 200, 1]] + ROWS[4:], [],
-     "line 6: n_params must be a number, got '1B'"),
+     "t.csv: line 6: n_params must be a number, got '1B'"),  # the file and the line
     (HEADER, [["arith", "gpt", 0, "em", 0, 200, 1]] + ROWS, [], "line 2: n_params must be positive"),
     (HEADER, [["arith", "gpt", 1e6, "em", "nan", 200, 1]] + ROWS, [], "line 2: value must be finite"),
     (HEADER, ROWS + [ROWS[0]], [], "has n_params 1e+06 twice (also line 2); give one value per size"),

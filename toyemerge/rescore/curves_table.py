@@ -25,7 +25,7 @@ import numpy as np
 
 from toyemerge.analysis.curves import Curve
 from toyemerge.analysis.scores import MIN_SCALES
-from toyemerge.rescore.per_example import FALSE, TRUE, InputError, parse_number, read_text
+from toyemerge.rescore.per_example import FALSE, TRUE, InputError, naming, parse_number, read_text
 
 REQUIRED = ("task", "family", "n_params", "metric", "value")
 OPTIONAL = ("n_examples", "higher_is_better")
@@ -35,7 +35,8 @@ def read_curves_csv(path: Path) -> list[Curve]:
     """The table's curves, each sorted by n_params, in order of first appearance."""
     reader = csv.DictReader(io.StringIO(read_text(path), newline=""))
     try:
-        return _read(path, reader)
+        with naming(path):
+            return _read(path, reader)
     except csv.Error as e:
         raise InputError(f"{path}: line {reader.line_num + 1}: not a readable CSV row ({e})") from None
 

@@ -19,6 +19,7 @@ Every mistake in the file is one InputError naming the line.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
@@ -88,6 +89,17 @@ def _columns(path: Path, reader: csv.DictReader) -> list[str]:
     return columns
 
 
+@contextlib.contextmanager
+def naming(path: Path):
+    """A mistake found on a line of `path` names the file too."""
+    try:
+        yield
+    except InputError as e:
+        if str(e).startswith("line "):
+            raise InputError(f"{path}: {e}") from None
+        raise
+
+
 def read_outputs_csv(path: Path, numeric: tuple[str, ...] = (), flags: tuple[str, ...] = ()
                      ) -> tuple[list[dict], bool, bool]:
     """Validated models: [{model, n_params, ids, correct, p_target, groups, columns}], has_p, has_group.
@@ -96,7 +108,8 @@ def read_outputs_csv(path: Path, numeric: tuple[str, ...] = (), flags: tuple[str
     each model's `columns` ({name: array in example_id order})."""
     reader = csv.DictReader(io.StringIO(read_text(path), newline=""))
     try:
-        return _read_models(path, reader, numeric, flags)
+        with naming(path):
+            return _read_models(path, reader, numeric, flags)
     except csv.Error as e:  # e.g. a field longer than csv.field_size_limit(): not a results file
         raise InputError(f"{path}: line {reader.line_num + 1}: not a readable CSV row ({e})") from None
 
