@@ -45,6 +45,7 @@ from toyemerge.store import MARKER, RUN_FILES, RunStore
 PHASES = ("train", "write", "export")
 SIGNALS = (signal.SIGKILL, signal.SIGINT, signal.SIGTERM)
 EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
+MAX_MISSES = 5  # a phase whose kill comes after the sweep has finished this often is given up
 RUN_DAMAGE = (*RUN_FILES, MARKER)
 EXPORT_DAMAGE = ("runs.csv", "results.csv", "curves.csv", "emergence.csv", "config.yaml", "bootstrap_ci.json",
                  "explorer.html", "outputs/*.npz")
@@ -268,6 +269,16 @@ def main(argv: list[str] | None = None) -> int:
     damaged = attempts = cycles = 0
     kinds = [*RUN_DAMAGE, *EXPORT_DAMAGE]
 
+    misses = dict.fromkeys(PHASES, 0)
+
+    def next_phase() -> str:
+        """The phase with the fewest kills so far, in turn training, a write, the export: a kill that came
+        too late (the sweep had finished) is tried again. A phase missed MAX_MISSES times is given up,
+        and reported below."""
+        landed = {p: sum(n for (q, _), n in kills.items() if q == p) for p in PHASES}
+        order = [PHASES[(attempts + i) % len(PHASES)] for i in range(len(PHASES))]
+        return min([p for p in order if misses[p] < MAX_MISSES] or order, key=landed.__getitem__)
+
     def check_cycle() -> None:
         """Check a sweep that was killed and resumed until it finished, against the reference."""
         nonlocal cycles
@@ -278,9 +289,11 @@ def main(argv: list[str] | None = None) -> int:
                                                                        chaos_dir / "experiments"))
 
     while sum(kills.values()) < args.kills or damaged < args.damages:
-        phase, sig = PHASES[attempts % len(PHASES)], SIGNALS[sum(kills.values()) % len(SIGNALS)]
+        phase, sig = next_phase(), SIGNALS[sum(kills.values()) % len(SIGNALS)]
         attempts += 1
         outcome = run_and_kill(cmd, chaos_dir, phase, sig, rng) if sum(kills.values()) < args.kills else None
+        if outcome is None and sum(kills.values()) < args.kills:
+            misses[phase] += 1
         if outcome is not None:
             kills[(phase, sig)] += 1
             problems += [f"kill {sum(kills.values())}: {outcome}"] if outcome else []
@@ -298,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"damage {damaged:2d}/{args.damages} checked", flush=True)
         for path in (chaos_dir / "runs", chaos_dir / "experiments", chaos_dir / "figures"):
             shutil.rmtree(path, ignore_errors=True)
-        attempts = 0  # each fresh sweep is interrupted in training, then in a write, then in the export
+        attempts = 0  # a fresh sweep: its turn starts with training
     run_to_end(cmd, chaos_dir)  # the last resume, left to finish
     check_cycle()
 
