@@ -1,5 +1,6 @@
 """The explorer's numbers are the project's metrics and scores of the saved outputs, setting by setting."""
 
+import logging
 import re
 
 import numpy as np
@@ -136,3 +137,25 @@ def test_experiment_without_export_is_one_clear_error(tmp_path, cli):
     message = ran.err.strip().splitlines()
     assert len(message) == 1 and message[0].startswith("error: ") and "holds no exported runs" in message[0]
     assert "python -m toyemerge.train +exp=cifar100" in message[0] and "Traceback" not in ran.err
+
+
+def test_a_damaged_page_is_rebuilt_not_kept_as_up_to_date(tmp_path, caplog):
+    """`figures` keeps a page whose recorded digest matches its sources; a page damaged anywhere (its
+    data still readable) must not pass for up to date."""
+    from tests.helpers import compose
+    from toyemerge.explorer.build import build as build_page
+
+    caplog.set_level(logging.INFO)
+    write_classifier_export(tmp_path / "mnist", n=300)
+    cfg = compose("+exp=mnist", f"paths.experiments={tmp_path}", "explore.bootstrap_resamples=50")
+    out = build_page(cfg)
+    good = out.read_bytes()
+    assert page.embedded_digest(out) is not None
+    build_page(cfg, only_if_changed=True)
+    assert "explorer page up to date" in caplog.text  # intact: kept
+    damaged = good.replace(b"<svg", b"<svh", 1)  # the template's code, not the data line
+    assert damaged != good
+    out.write_bytes(damaged)
+    assert page.embedded_digest(out) is None
+    build_page(cfg, only_if_changed=True)
+    assert out.read_bytes() == good

@@ -50,17 +50,26 @@ def render(data: dict, title: str) -> str:
 
 def read_data(html_path) -> dict:
     """The data embedded in a written page (Python's json reads its NaN and Infinity)."""
-    for line in open(html_path, encoding="utf-8"):
+    return _data_of(open(html_path, encoding="utf-8").read(), html_path)
+
+
+def _data_of(html: str, html_path) -> dict:
+    for line in html.splitlines():
         if line.startswith(DATA_LINE):
             return json.loads(line[len(DATA_LINE):].rstrip().removesuffix(";"))
     raise ValueError(f"{html_path}: no explorer data found")
 
 
 def embedded_digest(html_path) -> str | None:
-    """The source digest a written page records (None for a page without one, or an unreadable page)."""
+    """The source digest a written page records; None for a page without one, an unreadable page, or a
+    damaged one: a page is intact when its own embedded data renders to exactly its bytes."""
     try:
-        return read_data(html_path).get("source", {}).get("digest")
-    except (OSError, ValueError, AttributeError):
+        html = open(html_path, encoding="utf-8").read()
+        data = _data_of(html, html_path)
+        if render({k: v for k, v in data.items() if k != "title"}, data["title"]) != html:
+            return None
+        return data.get("source", {}).get("digest")
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
         return None
 
 
