@@ -271,11 +271,14 @@ def main(argv: list[str] | None = None) -> int:
 
     misses = dict.fromkeys(PHASES, 0)
 
+    def kills_by_phase() -> dict[str, int]:
+        return {phase: sum(n for (p, _), n in kills.items() if p == phase) for phase in PHASES}
+
     def next_phase() -> str:
         """The phase with the fewest kills so far, in turn training, a write, the export: a kill that came
         too late (the sweep had finished) is tried again. A phase missed MAX_MISSES times is given up,
         and reported below."""
-        landed = {p: sum(n for (q, _), n in kills.items() if q == p) for p in PHASES}
+        landed = kills_by_phase()
         order = [PHASES[(attempts + i) % len(PHASES)] for i in range(len(PHASES))]
         return min([p for p in order if misses[p] < MAX_MISSES] or order, key=landed.__getitem__)
 
@@ -316,11 +319,10 @@ def main(argv: list[str] | None = None) -> int:
     check_cycle()
 
     counts = totals
+    by_phase = kills_by_phase()
     if args.kills >= len(PHASES):  # a phase whose trigger never came would pass unchecked
-        problems += [f"no kill landed during {phase}" for phase in PHASES
-                     if not any(n for (p, _), n in kills.items() if p == phase)]
+        problems += [f"no kill landed during {phase}" for phase, n in by_phase.items() if not n]
     by_signal = {sig: sum(n for (_, s), n in kills.items() if s == sig) for sig in SIGNALS}
-    by_phase = {phase: sum(n for (p, _), n in kills.items() if p == phase) for phase in PHASES}
     print(f"kills: {sum(kills.values())} ({', '.join(f'{n} during {p}' for p, n in by_phase.items())}; "
           f"{', '.join(f'{n} {signal.Signals(s).name}' for s, n in by_signal.items())}); "
           f"{cycles} sweeps run to the end and checked")

@@ -40,10 +40,14 @@ def test_workers_train_the_same_runs_as_one_process(tmp_path):
     assert len(first) == 8 and first == second
 
 
+def logged(tmp_path: Path, text: str) -> bool:
+    log = tmp_path / "logs" / "train.log"
+    return log.is_file() and text in log.read_text()
+
+
 def workers_started(tmp_path: Path) -> bool:
     """The sweep has logged that it starts its workers (they are then still importing torch)."""
-    log = tmp_path / "logs" / "train.log"
-    return log.is_file() and "worker processes" in log.read_text()
+    return logged(tmp_path, "worker processes")
 
 
 def both_workers_train(tmp_path: Path) -> bool:
@@ -52,8 +56,7 @@ def both_workers_train(tmp_path: Path) -> bool:
 
 def one_worker_idle(tmp_path: Path) -> bool:
     """The small model is trained (its worker now waits for work that will not come); the large one trains."""
-    log = tmp_path / "logs" / "train.log"
-    return log.is_file() and "width=1 seed=0  params" in log.read_text()
+    return logged(tmp_path, "width=1 seed=0  params")
 
 
 BUSY_AND_IDLE = ("family.scales=[1,64]", "seeds=[0]")  # one worker trains width 64 long after width 1 is done
